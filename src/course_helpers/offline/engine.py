@@ -1,0 +1,179 @@
+"""The offline model's decision: call tools, hand off, or answer, like a very literal LLM.
+
+It reads only what a real model would be sent (the conversation, the tools with their
+JSON schemas, the output schema) and decides deterministically, with a reason for each choice.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .answers import answer_from_tool_results, plain_answer
+from .conversation import Decision, Message, ToolCall, ToolSpec
+from .text import clauses, content_words, split_identifier
+from .values import Filling, fill_object
+
+_NAME_WEIGHT = 3  # a word of the tool's name counts three times a word of its description
+_HANDOFF_PREFIX = "transfer_to_"
+
+
+@dataclass(frozen=True)
+class _Match:
+    tool: ToolSpec
+    score: int
+    hits: frozenset[str]
+    clause: str
+
+
+def count_tokens(text: str) -> int:
+    """A deterministic token estimate: about four characters per token, as for English text."""
+    return math.ceil(len(text) / 4)
+
+
+def decide(
+    messages: Sequence[Message],
+    tools: Sequence[ToolSpec] = (),
+    output_schema: dict[str, Any] | None = None,
+    *,
+    tool_choice: str = "auto",
+) -> Decision:
+    """Decide the next assistant turn from the conversation so far."""
+    start = max((i for i, m in enumerate(messages) if m.role == "user"), default=-1)
+    request = messages[start].content if start >= 0 else ""
+    turn = list(messages[start + 1 :])
+    made = [call for m in turn if m.role == "assistant" for call in m.tool_calls]
+    names = {call.call_id: call.name for call in made}
+    results = [(names.get(m.tool_call_id or "", "tool"), m.content) for m in turn if m.role == "tool"]
+    results = [(name, output) for name, output in results if not name.startswith(_HANDOFF_PREFIX)]
+
+    if tool_choice != "none" and tools:
+        first_id = 1 + sum(len(m.tool_calls) for m in messages)
+        calls, why = _choose_calls(request, tools, made, results, tool_choice, first_id)
+        if calls:
+            return Decision(text=None, tool_calls=tuple(calls), why=why)
+
+    if results:
+        reply, why = answer_from_tool_results(results), "answered from the tool results"
+    else:
+        reply, why = plain_answer(request)
+    if output_schema is None:
+        return Decision(text=reply, tool_calls=(), why=why)
+    evidence = "\n".join([request, *(output for _, output in results)])
+    filling = Filling(text=evidence, reply=reply)
+    value = fill_object(output_schema, filling)
+    notes = "; ".join(filling.notes) or "no field needed a decision"
+    return Decision(text=json.dumps(value, ensure_ascii=False), tool_calls=(),
+                    why=f"filled the output schema from the message: {notes}")
+
+
+def _choose_calls(
+    request: str,
+    tools: Sequence[ToolSpec],
+    made: list[ToolCall],
+    results: list[tuple[str, str]],
+    tool_choice: str,
+    first_id: int,
+) -> tuple[list[ToolCall], str]:
+    functions = [t for t in tools if not t.is_handoff]
+    handoffs = [t for t in tools if t.is_handoff]
+    handed_off = any(call.name.startswith(_HANDOFF_PREFIX) for call in made)
+    forced = next((t for t in tools if t.name == tool_choice), None)
+
+    if forced is not None:
+        matches = [_Match(forced, 0, frozenset(), request)]
+    else:
+        matches = _function_matches(request, functions, made)
+        handoff = _best(request, handoffs) if not handed_off else None
+        best_function = max((m.score for m in matches), default=0)
+        if handoff is not None and handoff.score > best_function:
+            matches = [handoff]
+        elif handoff is not None and not matches:
+            matches = [handoff]
+    if not matches and tool_choice == "required":
+        matches = [_best(request, tools, threshold=False) or _Match(tools[0], 0, frozenset(), request)]
+
+    # Arguments come from the request; once tools have answered, from their results first.
+    context = "\n".join([*(output for _, output in results), request])
+    calls, reasons, seen = [], [], {(c.name, json.dumps(c.arguments, sort_keys=True)) for c in made}
+    for match in matches:
+        filling = Filling(text=context if results else match.clause)
+        arguments = fill_object(_schema(match.tool), filling)
+        if filling.guessed and match.clause != request:
+            filling = Filling(text=request)
+            arguments = fill_object(_schema(match.tool), filling)
+        key = (match.tool.name, json.dumps(arguments, sort_keys=True))
+        if key in seen:
+            continue
+        seen.add(key)
+        calls.append(ToolCall(call_id=f"call_{first_id + len(calls)}", name=match.tool.name, arguments=arguments))
+        reasons.append(_explain(match, arguments, filling, forced=match.tool is forced))
+    return calls, "; ".join(reasons)
+
+
+def _function_matches(request: str, functions: list[ToolSpec], made: list[ToolCall]) -> list[_Match]:
+    """The best function tool for each thing the request asks for, skipping tools already used."""
+    called = {call.name for call in made}
+    fresh = [t for t in functions if t.name not in called]
+    matches: list[_Match] = []
+    for clause in clauses(request) or [request]:
+        match = _best(clause, fresh)
+        if match is None and matches and _fills(matches[-1].tool, clause):
+            # "weather in Tokyo and Paris": the second part reuses the first part's tool.
+            match = _Match(matches[-1].tool, 0, frozenset(), clause)
+        if match is not None:
+            matches.append(match)
+    if not matches and len(clauses(request)) > 1:
+        whole = _best(request, fresh)
+        matches = [whole] if whole else []
+    return matches
+
+
+def _best(text: str, tools: Sequence[ToolSpec], *, threshold: bool = True) -> _Match | None:
+    """The tool whose words best match the text; None when none clearly does."""
+    wanted = content_words(text)
+    best: _Match | None = None
+    for tool in tools:
+        name_words, other_words = _words(tool)
+        name_hits, other_hits = name_words & wanted, (other_words - name_words) & wanted
+        score = _NAME_WEIGHT * len(name_hits) + len(other_hits)
+        # Routing needs one clear word; a function tool needs its name or two described words.
+        clear = bool(name_hits) or len(other_hits) >= (1 if tool.is_handoff else 2)
+        if (clear or not threshold) and score > 0 and (best is None or score > best.score):
+            best = _Match(tool, score, frozenset(name_hits | other_hits), text)
+    return best
+
+
+def _words(tool: ToolSpec) -> tuple[set[str], set[str]]:
+    """A tool's name words, and the words of its description and parameters."""
+    name = tool.name.removeprefix(_HANDOFF_PREFIX) if tool.is_handoff else tool.name
+    properties = (tool.parameters or {}).get("properties", {})
+    params = " ".join(f"{split_identifier(k)} {v.get('description', '')}" for k, v in properties.items())
+    return content_words(name), content_words(f"{tool.description} {params}")
+
+
+def _schema(tool: ToolSpec) -> dict[str, Any]:
+    return tool.parameters or {"type": "object", "properties": {}}
+
+
+def _fills(tool: ToolSpec, clause: str) -> bool:
+    """Whether the clause alone supplies every argument the tool needs."""
+    trial = Filling(text=clause)
+    fill_object(_schema(tool), trial)
+    return not trial.guessed
+
+
+def _explain(match: _Match, arguments: dict[str, Any], filling: Filling, *, forced: bool) -> str:
+    kind = "handed off with" if match.tool.is_handoff else "called"
+    if forced:
+        because = "tool_choice required it"
+    elif match.hits:
+        because = f"the request matched {', '.join(sorted(match.hits))} (score {match.score})"
+    else:
+        because = f"'{match.clause}' asks for the same tool again"
+    shown = json.dumps(arguments, ensure_ascii=False)
+    notes = f" [{'; '.join(filling.notes)}]" if filling.notes else ""
+    return f"{kind} {match.tool.name}{shown} because {because}{notes}"

@@ -1,0 +1,80 @@
+"""Word-level text tools for the offline model: content words, overlap, clauses, entities."""
+
+from __future__ import annotations
+
+import re
+
+# Words that carry no signal about which tool or field is meant.
+_STOPWORDS = frozenset(
+    """
+    a an the and or but if then else of to in on at by for with from into about as is are was were be been
+    being do does did done have has had having i me my we our you your he she it its they them their this that
+    these those there here what which who whom whose when where why how can could would should will shall may
+    might must please tell give show let lets get gets got make makes use uses using need needs want wants
+    like just also so some any all each every other than too very not no yes up out over under again more most
+    much many one ones thing things tool tools function functions call calls agent agents handoff transfer
+    request requests handle handles return returns returns user users question questions help value values
+    s t now whether via per i'm it's what's hi hello hey dear thanks thank regards ok okay
+    """.split()
+)
+# Capitalised only because they start a sentence.
+_SENTENCE_STARTERS = _STOPWORDS | {"find", "look", "check", "book", "write", "send", "create", "remember",
+                                   "search", "add", "list", "translate", "summarise", "summarize", "explain"}
+# Suffixes stripped so "forecasts", "forecasting" and "forecast" meet.
+_SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ied", "es", "ed", "s")
+
+
+def stem(word: str) -> str:
+    """A crude stem: lower case with one common suffix removed."""
+    word = word.lower()
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            base = word[: -len(suffix)]
+            return base + "y" if suffix in ("ies", "ied") else base
+    return word
+
+
+def split_identifier(name: str) -> str:
+    """`get_weatherForecast` -> `get weather Forecast`."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).replace("_", " ").replace("-", " ")
+
+
+def content_words(text: str) -> set[str]:
+    """Stemmed words that carry meaning (no stop words), from prose or identifiers."""
+    words = re.findall(r"[A-Za-z][A-Za-z']*|\d+", split_identifier(text))
+    return {stem(w) for w in words if w.lower() not in _STOPWORDS and len(w) > 1}
+
+
+def clauses(text: str) -> list[str]:
+    """Split a request into the separate things it asks for."""
+    parts = re.split(r"(?<=[.?!;])\s+|,?\s+(?:and then|and also|and|then|also|plus)\s+", text.strip())
+    return [p.strip(" .,;") for p in parts if p and p.strip(" .,;")]
+
+
+def numbers(text: str) -> list[float]:
+    """Numbers in reading order; `1,200.5` and `-3` included."""
+    found = re.findall(r"(?<![\w.])-?\d[\d,]*(?:\.\d+)?", text)
+    return [float(n.replace(",", "")) for n in found]
+
+
+def quoted(text: str) -> list[str]:
+    """Text inside quotes."""
+    return [a or b for a, b in re.findall(r'"([^"]+)"|(?<!\w)\'([^\']+)\'(?!\w)', text)]
+
+
+def proper_nouns(text: str) -> list[str]:
+    """Capitalised word runs that are not merely the first word of a sentence."""
+    found = []
+    for sentence in re.split(r"(?<=[.?!])\s+|\n+", text):
+        words = sentence.split()
+        run: list[str] = []
+        for index, raw in enumerate(words + [""]):
+            word = raw.strip(".,;:!?()\"'")
+            starts_sentence = index == 0 and word.lower() in _SENTENCE_STARTERS
+            is_name = bool(re.match(r"^[A-Z][\w\-']*$", word)) and not starts_sentence and word != "I"
+            if is_name:
+                run.append(word)
+            if (not is_name or raw[-1:] in ",;:!?.") and run:
+                found.append(" ".join(run))
+                run = []
+    return found

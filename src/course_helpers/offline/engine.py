@@ -91,20 +91,15 @@ def _choose_calls(
         best_function = max((m.score for m in matches), default=0)
         if handoff is not None and handoff.score > best_function:
             matches = [handoff]
-        elif handoff is not None and not matches:
-            matches = [handoff]
     if not matches and tool_choice == "required":
         matches = [_best(request, tools, threshold=False) or _Match(tools[0], 0, frozenset(), request)]
 
     # Arguments come from the request; once tools have answered, from their results first.
-    context = "\n".join([*(output for _, output in results), request])
+    latest = "\n".join(output for _, output in results)
     calls, reasons, seen = [], [], {(c.name, json.dumps(c.arguments, sort_keys=True)) for c in made}
     for match in matches:
-        filling = Filling(text=context if results else match.clause)
-        arguments = fill_object(_schema(match.tool), filling)
-        if filling.guessed and match.clause != request:
-            filling = Filling(text=request)
-            arguments = fill_object(_schema(match.tool), filling)
+        sources = [text for text in (latest, match.clause, request) if text]
+        arguments, filling = _arguments(match.tool, sources)
         key = (match.tool.name, json.dumps(arguments, sort_keys=True))
         if key in seen:
             continue
@@ -161,9 +156,17 @@ def _schema(tool: ToolSpec) -> dict[str, Any]:
 
 def _fills(tool: ToolSpec, clause: str) -> bool:
     """Whether the clause alone supplies every argument the tool needs."""
-    trial = Filling(text=clause)
-    fill_object(_schema(tool), trial)
-    return not trial.guessed
+    return not _arguments(tool, [clause])[1].guessed
+
+
+def _arguments(tool: ToolSpec, sources: list[str]) -> tuple[dict[str, Any], Filling]:
+    """Arguments from the first source that supplies them all; else the last source's best guess."""
+    for text in sources:
+        filling = Filling(text=text)
+        arguments = fill_object(_schema(tool), filling)
+        if not filling.guessed:
+            break
+    return arguments, filling
 
 
 def _explain(match: _Match, arguments: dict[str, Any], filling: Filling, *, forced: bool) -> str:

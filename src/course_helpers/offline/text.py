@@ -63,18 +63,19 @@ def quoted(text: str) -> list[str]:
 
 
 def proper_nouns(text: str) -> list[str]:
-    """Capitalised word runs that are not merely the first word of a sentence."""
-    found = []
+    """Capitalised word runs; those inside a sentence first, since a sentence's first word is capitalised anyway."""
+    inside, initial = [], []
     for sentence in re.split(r"(?<=[.?!])\s+|\n+", text):
-        words = sentence.split()
         run: list[str] = []
-        for index, raw in enumerate(words + [""]):
+        run_starts_sentence = False
+        for index, raw in enumerate(sentence.split() + [""]):
             word = raw.strip(".,;:!?()\"'")
-            starts_sentence = index == 0 and word.lower() in _SENTENCE_STARTERS
-            is_name = bool(re.match(r"^[A-Z][\w\-']*$", word)) and not starts_sentence and word != "I"
+            is_name = bool(re.match(r"^[A-Z][\w\-']*$", word)) and word != "I"
+            is_name = is_name and not (index == 0 and word.lower() in _SENTENCE_STARTERS)
             if is_name:
+                run_starts_sentence = run_starts_sentence or (not run and index == 0)
                 run.append(word)
             if (not is_name or raw[-1:] in ",;:!?.") and run:
-                found.append(" ".join(run))
-                run = []
-    return found
+                (initial if run_starts_sentence else inside).append(" ".join(run))
+                run, run_starts_sentence = [], False
+    return inside + initial

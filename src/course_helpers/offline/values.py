@@ -16,6 +16,8 @@ _REASON = {"reason", "reasoning", "explanation", "rationale", "justification", "
 _REPLY = {"answer", "response", "reply", "output", "result", "final"}
 _SUMMARY = {"summary", "gist", "headline", "title"}
 _DATE = {"date", "day", "when", "deadline", "time", "weekday"}
+_TEXTUAL = {"query", "text", "topic", "subject", "term", "keyword", "search", "phrase", "input", "question", "prompt",
+            "content", "body", "message", "fact", "note", "memory", "request", "task", "instruction", "item"}
 _PHRASE_LEAD = r"\b(?:about|regarding|for|on|that|called|named|titled|saying|says|say|of|to)\s+(.+)"
 _DATE_RE = (r"\b\d{4}-\d{2}-\d{2}\b|\b(?:today|tomorrow|tonight|yesterday)\b|"
             r"\b(?:next\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|"
@@ -167,7 +169,7 @@ def _string(name: str, hints: set[str], filling: Filling) -> Any:
     if words & _REPLY and filling.reply:
         return filling.reply
     if words & _SUMMARY:
-        return _first_sentence(filling.text)
+        return _key_sentence(filling.text)
     if words & _DATE:
         match = re.search(_DATE_RE, filling.text, re.IGNORECASE)
         return match.group() if match else _MISSING
@@ -176,7 +178,9 @@ def _string(name: str, hints: set[str], filling: Filling) -> Any:
         return match.group() if match else _MISSING
     if words & _ENTITY:
         return _unused(proper_nouns(filling.text) + quoted(filling.text), filling) or _after_place_word(filling)
-    return _unused(quoted(filling.text), filling) or _phrase(filling.text) or _MISSING
+    if words & _TEXTUAL:
+        return _unused(quoted(filling.text), filling) or _phrase(filling.text) or _MISSING
+    return _unused(quoted(filling.text), filling) or _MISSING
 
 
 def _unused(candidates: list[str], filling: Filling) -> Any:
@@ -201,10 +205,10 @@ def _phrase(text: str) -> str | None:
     return phrase or None
 
 
-def _first_sentence(text: str) -> str:
-    """The first sentence that says something (greetings and sign-offs are skipped)."""
+def _key_sentence(text: str) -> str:
+    """The sentence that says the most (so greetings and sign-offs are skipped)."""
     sentences = re.split(r"(?<=[.?!])\s+", text.strip())
-    sentence = next((s for s in sentences if len(content_words(s)) >= 3), sentences[0])
+    sentence = max(sentences, key=lambda s: len(content_words(s)))
     words = sentence.split()
     return " ".join(words[:25]) + (" …" if len(words) > 25 else "")
 
@@ -224,4 +228,4 @@ def _fallback(schema: dict[str, Any], name: str, filling: Filling) -> Any:
     defaults = {"integer": 0, "number": 0.0, "boolean": False, "array": [], "object": {}, "null": None}
     if kind in defaults:
         return defaults[kind]
-    return _first_sentence(filling.text) or "unknown"
+    return _phrase(filling.text) or "unknown"

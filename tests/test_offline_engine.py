@@ -59,6 +59,13 @@ def test_picks_the_matching_tool_and_fills_arguments_by_type(message, expected):
     assert expected[0][0] in decision.why
 
 
+def test_plain_string_arguments_take_distinct_names_before_phrases():
+    convert = tool("convert", "Convert money between currencies.", amount="number", from_currency="string",
+                   to_currency="string")
+    decision = decide(user("Convert 100 USD to EUR please."), [convert])
+    assert calls(decision) == [("convert", {"amount": 100, "from_currency": "USD", "to_currency": "EUR"})]
+
+
 def test_no_clear_match_means_no_tool_call():
     decision = decide(user("Write me a poem about the sea"), [WEATHER, ADD])
     assert decision.tool_calls == ()

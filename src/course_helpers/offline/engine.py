@@ -34,6 +34,14 @@ def count_tokens(text: str) -> int:
     return math.ceil(len(text) / 4)
 
 
+def token_usage(messages: Sequence[Message], tools: Sequence[ToolSpec], decision: Decision) -> tuple[int, int]:
+    """(input, output) tokens: messages, call arguments and tool schemas in; text or calls out."""
+    sent = [m.content for m in messages] + [json.dumps(c.arguments) for m in messages for c in m.tool_calls]
+    sent += [json.dumps({"name": t.name, "description": t.description, "parameters": t.parameters}) for t in tools]
+    produced = [decision.text or ""] + [f"{c.name}{json.dumps(c.arguments)}" for c in decision.tool_calls]
+    return sum(map(count_tokens, sent)), sum(map(count_tokens, produced))
+
+
 def decide(
     messages: Sequence[Message],
     tools: Sequence[ToolSpec] = (),

@@ -35,7 +35,7 @@ from openai.types.responses.response_usage import InputTokensDetails, OutputToke
 
 from ..model_ids import OFFLINE_MODEL_ID
 from .conversation import Decision, Message, ToolCall, ToolSpec
-from .engine import count_tokens, decide
+from .engine import decide, token_usage
 
 
 @dataclass
@@ -129,17 +129,11 @@ class _Turn:
 
     @property
     def input_tokens(self) -> int:
-        sent = [m.content for m in self.messages] + [json.dumps(c.arguments) for m in self.messages
-                                                     for c in m.tool_calls]
-        sent += [json.dumps({"name": t.name, "description": t.description, "parameters": t.parameters})
-                 for t in self.tools]
-        return sum(count_tokens(text) for text in sent)
+        return token_usage(self.messages, self.tools, self.decision)[0]
 
     @property
     def output_tokens(self) -> int:
-        produced = [self.decision.text or ""] + [f"{c.name}{json.dumps(c.arguments)}"
-                                                 for c in self.decision.tool_calls]
-        return sum(count_tokens(text) for text in produced)
+        return token_usage(self.messages, self.tools, self.decision)[1]
 
     def usage(self) -> Usage:
         return Usage(requests=1, input_tokens=self.input_tokens, output_tokens=self.output_tokens,

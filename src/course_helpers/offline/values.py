@@ -228,4 +228,4 @@ def _fallback(schema: dict[str, Any], name: str, filling: Filling) -> Any:
     defaults = {"integer": 0, "number": 0.0, "boolean": False, "array": [], "object": {}, "null": None}
     if kind in defaults:
         return defaults[kind]
-    return _phrase(filling.text) or "unknown"
+    return _unused(proper_nouns(filling.text), filling) or _phrase(filling.text) or "unknown"

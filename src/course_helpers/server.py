@@ -1,0 +1,414 @@
+"""A local OpenAI-compatible Chat Completions server in front of the offline course model."""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import re
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+from course_helpers.model_ids import OFFLINE_MODEL_ID
+from course_helpers.offline.conversation import Decision, Message, ToolCall, ToolSpec
+from course_helpers.offline.engine import decide, token_usage
+
+_HOST = "127.0.0.1"  # local only: nothing outside this machine can reach the server
+_CREATED = 0  # a fixed "created" time keeps responses, and the notebooks that print them, identical on every run
+
+
+class _BadRequest(Exception):
+    """A request the server refuses; becomes an OpenAI-style error body."""
+
+    def __init__(self, message: str, param: str | None = None, *, status: int = 400, code: str | None = None):
+        super().__init__(message)
+        self.status, self.param, self.code = status, param, code
+
+
+# ---------------------------------------------------------------- OpenAI JSON -> conversation types
+
+
+def _text(content: Any, param: str) -> str:
+    """Text of a message's content: a string, null, or a list of text parts."""
+    if content is None or isinstance(content, str):
+        return content or ""
+    if not isinstance(content, list):
+        raise _BadRequest(f"{param} must be a string or a list of text parts.", param)
+    texts = []
+    for i, part in enumerate(content):
+        if not isinstance(part, dict) or part.get("type") not in ("text", "refusal"):
+            raise _BadRequest(f"{param}[{i}] must be a text part; the offline model reads text only.", f"{param}[{i}]")
+        text = part.get(part["type"])
+        if not isinstance(text, str):
+            raise _BadRequest(f"{param}[{i}].{part['type']} must be a string.", f"{param}[{i}]")
+        texts.append(text)
+    return "\n".join(texts)
+
+
+def _tool_call(raw: Any, param: str) -> ToolCall:
+    """One assistant tool call; its `function.arguments` is a JSON string."""
+    function = raw.get("function") if isinstance(raw, dict) else None
+    if not (isinstance(function, dict) and isinstance(raw.get("id"), str) and isinstance(function.get("name"), str)):
+        raise _BadRequest(f"{param} must have a string id and a function with a string name.", param)
+    try:
+        arguments = json.loads(function.get("arguments") or "{}")
+    except (TypeError, json.JSONDecodeError):
+        arguments = None
+    if not isinstance(arguments, dict):
+        raise _BadRequest(f"{param}.function.arguments must be a JSON object encoded as a string.", param)
+    return ToolCall(call_id=raw["id"], name=function["name"], arguments=arguments)
+
+
+def _messages(raw: Any) -> list[Message]:
+    """Convert OpenAI chat messages into `Message`s, checking each tool result answers an earlier call."""
+    if not isinstance(raw, list) or not raw:
+        raise _BadRequest("'messages' must be a non-empty list of message objects.", "messages")
+    messages: list[Message] = []
+    call_ids: set[str] = set()
+    for i, item in enumerate(raw):
+        param = f"messages[{i}]"
+        role = item.get("role") if isinstance(item, dict) else None
+        if role in ("system", "developer", "user"):
+            text = _text(item.get("content"), f"{param}.content")
+            messages.append(Message("user" if role == "user" else "system", text))
+        elif role == "assistant":
+            raw_calls = item.get("tool_calls") or []
+            if not isinstance(raw_calls, list):
+                raise _BadRequest(f"{param}.tool_calls must be a list.", f"{param}.tool_calls")
+            calls = tuple(_tool_call(c, f"{param}.tool_calls[{j}]") for j, c in enumerate(raw_calls))
+            call_ids.update(call.call_id for call in calls)
+            messages.append(Message("assistant", _text(item.get("content"), f"{param}.content"), tool_calls=calls))
+        elif role == "tool":
+            call_id = item.get("tool_call_id")
+            if call_id not in call_ids:
+                raise _BadRequest(
+                    f"{param} answers tool_call_id {call_id!r}, but no earlier assistant message made that call.",
+                    f"{param}.tool_call_id",
+                )
+            messages.append(Message("tool", _text(item.get("content"), f"{param}.content"), tool_call_id=call_id))
+        else:
+            raise _BadRequest(
+                f"{param}.role must be one of system, developer, user, assistant, tool (got {role!r}).", f"{param}.role"
+            )
+    return messages
+
+
+def _tools(raw: Any) -> list[ToolSpec]:
+    """Convert `tools` (function tools) into `ToolSpec`s; `transfer_to_*` functions are handoffs."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise _BadRequest("'tools' must be a list of function tools.", "tools")
+    tools = []
+    for i, tool in enumerate(raw):
+        function = tool.get("function") if isinstance(tool, dict) and tool.get("type") == "function" else None
+        if not isinstance(function, dict) or not isinstance(function.get("name"), str):
+            raise _BadRequest(f"tools[{i}] must be {{'type': 'function', 'function': {{'name': ...}}}}.", f"tools[{i}]")
+        name = function["name"]
+        tools.append(
+            ToolSpec(
+                name=name,
+                description=function.get("description") or "",
+                parameters=function.get("parameters") or {},
+                is_handoff=name.startswith("transfer_to_"),
+            )
+        )
+    return tools
+
+
+def _tool_choice(raw: Any, tools: list[ToolSpec]) -> str:
+    """Convert `tool_choice` into "auto", "none", "required" or a tool's name."""
+    if raw is None:
+        return "auto"
+    if isinstance(raw, dict) and raw.get("type") == "function" and isinstance(raw.get("function"), dict):
+        choice = raw["function"].get("name")
+    elif raw in ("auto", "none", "required"):
+        choice = raw
+    else:
+        raise _BadRequest(
+            "'tool_choice' must be 'auto', 'none', 'required' or {'type': 'function', 'function': {'name': ...}}.",
+            "tool_choice",
+        )
+    if choice not in ("auto", "none", "required") and choice not in {t.name for t in tools}:
+        raise _BadRequest(f"'tool_choice' names {choice!r}, which is not in 'tools'.", "tool_choice")
+    if choice == "required" and not tools:
+        raise _BadRequest("'tool_choice' is 'required' but no 'tools' were given.", "tool_choice")
+    return choice
+
+
+def _output_schema(raw: Any) -> dict[str, Any] | None:
+    """Convert `response_format` into a JSON schema for the answer, or None for plain text."""
+    kind = raw.get("type") if isinstance(raw, dict) else None
+    if raw is None or kind == "text":
+        return None
+    if kind == "json_object":
+        return {"type": "object"}
+    json_schema = raw.get("json_schema") if kind == "json_schema" else None
+    schema = json_schema.get("schema") if isinstance(json_schema, dict) else None
+    if not isinstance(schema, dict):
+        raise _BadRequest(
+            "'response_format' must be {'type': 'text'}, {'type': 'json_object'} or "
+            "{'type': 'json_schema', 'json_schema': {'name': ..., 'schema': {...}}}.",
+            "response_format",
+        )
+    return schema
+
+
+# ---------------------------------------------------------------- Decision -> OpenAI JSON
+
+
+def _arguments_json(call: ToolCall) -> str:
+    return json.dumps(call.arguments, ensure_ascii=False)
+
+
+def _usage(messages: list[Message], tools: list[ToolSpec], decision: Decision) -> dict[str, int]:
+    """Token counts exactly as `OfflineModel` reports them."""
+    prompt, completion = token_usage(messages, tools, decision)
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+
+
+def _completion(completion_id: str, model: str, decision: Decision, usage: dict[str, int]) -> dict[str, Any]:
+    """A `chat.completion` object for one decision."""
+    message: dict[str, Any] = {"role": "assistant", "content": decision.text if not decision.tool_calls else None}
+    if decision.tool_calls:
+        message["tool_calls"] = [
+            {"id": c.call_id, "type": "function", "function": {"name": c.name, "arguments": _arguments_json(c)}}
+            for c in decision.tool_calls
+        ]
+    return {
+        "id": completion_id,
+        "object": "chat.completion",
+        "created": _CREATED,
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "message": message,
+                "finish_reason": "tool_calls" if decision.tool_calls else "stop",
+                "logprobs": None,
+            }
+        ],
+        "usage": usage,
+    }
+
+
+def _pieces(text: str) -> list[str]:
+    """Split text into words, each keeping its trailing whitespace, so the pieces join back to the text."""
+    return [piece for piece in re.split(r"(?<=\s)(?=\S)", text) if piece]
+
+
+def _chunks(
+    completion_id: str, model: str, decision: Decision, usage: dict[str, int] | None
+) -> Iterator[dict[str, Any]]:
+    """The `chat.completion.chunk`s that stream one decision: role, word-by-word deltas, finish, usage."""
+    head = {"id": completion_id, "object": "chat.completion.chunk", "created": _CREATED, "model": model}
+
+    def chunk(delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
+        return {**head, "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason, "logprobs": None}]}
+
+    yield chunk({"role": "assistant", "content": ""})
+    for index, call in enumerate(decision.tool_calls):
+        opening = {"index": index, "id": call.call_id, "type": "function", "function": {"name": call.name}}
+        yield chunk({"tool_calls": [opening]})
+        for piece in _pieces(_arguments_json(call)):
+            yield chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
+    if not decision.tool_calls:
+        for piece in _pieces(decision.text or ""):
+            yield chunk({"content": piece})
+    yield chunk({}, "tool_calls" if decision.tool_calls else "stop")
+    if usage is not None:
+        yield {**head, "choices": [], "usage": usage}
+
+
+# ---------------------------------------------------------------- HTTP
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    """The standard threading HTTP server plus a completion-id counter and a logging switch."""
+
+    daemon_threads = True
+
+    def __init__(self, port: int, log_requests: bool):
+        super().__init__((_HOST, port), _Handler)
+        self.log_requests = log_requests
+        self._ids = itertools.count(1)
+        self._ids_lock = threading.Lock()
+
+    def next_completion_id(self) -> str:
+        with self._ids_lock:
+            return f"chatcmpl-offline-{next(self._ids)}"
+
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a client that hangs up mid-stream is not a bug
+            super().handle_error(request, client_address)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Routes requests; every response, error or not, is JSON the `openai` client understands."""
+
+    # Speaking HTTP/1.0 (the default), each response closes its connection: a stream ends when the server is done.
+    server: _HTTPServer
+    _routes = {"/v1/chat/completions": "POST", "/v1/models": "GET"}
+
+    def do_GET(self):
+        self._dispatch("GET")
+
+    def do_POST(self):
+        self._dispatch("POST")
+
+    def do_PUT(self):
+        self._dispatch("PUT")
+
+    def do_PATCH(self):
+        self._dispatch("PATCH")
+
+    def do_DELETE(self):
+        self._dispatch("DELETE")
+
+    def log_message(self, format, *args):
+        if self.server.log_requests:  # the request line only: headers, and so API keys, are never logged
+            super().log_message(format, *args)
+
+    def _dispatch(self, method: str) -> None:
+        path = urlsplit(self.path).path.rstrip("/")
+        try:
+            body = self._read_body()
+            if path not in self._routes:
+                message = f"Invalid URL ({method} {self.path}); use POST /v1/chat/completions or GET /v1/models."
+                raise _BadRequest(message, status=404, code="unknown_url")
+            if method != self._routes[path]:
+                message = f"{path} accepts {self._routes[path]} only, not {method}."
+                raise _BadRequest(message, status=405, code="method_not_allowed")
+            if path == "/v1/models":
+                model = {"id": OFFLINE_MODEL_ID, "object": "model", "created": _CREATED, "owned_by": "course"}
+                self._send_json(200, {"object": "list", "data": [model]})
+            else:
+                self._chat_completions(body)
+        except _BadRequest as error:
+            self._send_error(error.status, str(error), "invalid_request_error", error.param, error.code)
+        except ConnectionError:
+            raise  # the client hung up: there is no one to answer
+        except Exception as error:  # a bug in the server or the engine: report it, keep serving
+            message = f"The offline server failed with {error!r}; this is a bug in course_helpers, please report it."
+            self._send_error(500, message, "server_error")
+
+    def _read_body(self) -> bytes:
+        """The whole request body, read before replying so the client sees a clean response."""
+        length = self.headers.get("Content-Length") or "0"
+        if not length.isdigit():
+            raise _BadRequest("The Content-Length header must be a whole number of bytes.")
+        return self.rfile.read(int(length))
+
+    def _chat_completions(self, body: bytes) -> None:
+        try:
+            request = json.loads(body)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise _BadRequest("The request body is not valid JSON; send a JSON object.") from None
+        if not isinstance(request, dict):
+            raise _BadRequest("The request body must be a JSON object.")
+        model = request.get("model")
+        if not isinstance(model, str) or not model:
+            raise _BadRequest("'model' must be a non-empty string, for example 'course-offline'.", "model")
+        if request.get("n", 1) != 1:
+            raise _BadRequest("The offline model makes one choice per request; leave 'n' at 1.", "n")
+        stream = request.get("stream") or False
+        if not isinstance(stream, bool):
+            raise _BadRequest("'stream' must be true or false.", "stream")
+        stream_options = request.get("stream_options") or {}
+        if not isinstance(stream_options, dict):
+            raise _BadRequest("'stream_options' must be an object such as {'include_usage': true}.", "stream_options")
+
+        messages = _messages(request.get("messages"))
+        tools = _tools(request.get("tools"))
+        tool_choice = _tool_choice(request.get("tool_choice"), tools)
+        output_schema = _output_schema(request.get("response_format"))
+        decision = decide(messages, tools, output_schema, tool_choice=tool_choice)
+
+        completion_id = self.server.next_completion_id()
+        usage = _usage(messages, tools, decision)
+        if not stream:
+            self._send_json(200, _completion(completion_id, model, decision, usage))
+            return
+        chunks = list(_chunks(completion_id, model, decision, usage if stream_options.get("include_usage") else None))
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-cache")
+        self.end_headers()
+        for chunk in chunks:
+            self.wfile.write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
+        self.wfile.write(b"data: [DONE]\n\n")
+
+    def _send_json(self, status: int, payload: dict[str, Any]) -> None:
+        data = json.dumps(payload, ensure_ascii=False).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        if status == 405:
+            self.send_header("Allow", self._routes.get(urlsplit(self.path).path.rstrip("/"), ""))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _send_error(self, status: int, message: str, type: str, param: str | None = None, code: str | None = None):
+        self._send_json(status, {"error": {"message": message, "type": type, "param": param, "code": code}})
+
+
+class OfflineServer:
+    """The offline model behind an OpenAI-compatible API on 127.0.0.1, served from a background thread."""
+
+    def __init__(self, port: int = 0, *, log_requests: bool = False):
+        self._httpd = _HTTPServer(port, log_requests)
+        self.port: int = self._httpd.server_address[1]
+        self.base_url = f"http://{_HOST}:{self.port}/v1"
+        # A short poll interval lets close() return at once instead of after the default half second.
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="course-offline-server", daemon=True
+        )
+        self._thread.start()
+        self._closed = False
+
+    def close(self) -> None:
+        """Stop serving and release the port; calling it again does nothing."""
+        if self._closed:
+            return
+        self._closed = True
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join()
+
+    def __enter__(self) -> OfflineServer:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"OfflineServer(base_url={self.base_url!r})"
+
+
+def start_server(port: int = 0) -> OfflineServer:
+    """Start the offline server on 127.0.0.1 (port 0: any free port); use `.base_url`, then `.close()`."""
+    return OfflineServer(port)
+
+
+def _main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m course_helpers.server", description=__doc__)
+    parser.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (0 picks a free one; default 8000)")
+    port = parser.parse_args(argv).port
+    try:
+        server = OfflineServer(port, log_requests=True)
+    except OSError as error:
+        sys.exit(f"Could not listen on {_HOST}:{port} ({error.strerror}); choose another port with --port.")
+    with server:
+        print(f"Offline model {OFFLINE_MODEL_ID!r} at {server.base_url} (any API key); Ctrl+C stops it.", flush=True)
+        try:
+            server._thread.join()
+        except KeyboardInterrupt:
+            print("Stopped.")
+
+
+if __name__ == "__main__":
+    _main()

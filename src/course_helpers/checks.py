@@ -1,0 +1,141 @@
+"""Exercise checkers: turn a learner's answer into one line of kind, specific feedback."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import functools
+import inspect
+import textwrap
+from typing import Any, Callable, Generic, TypeVar
+
+from pydantic import BaseModel
+
+__all__ = ["Hint", "checker", "is_blank"]
+
+_T = TypeVar("_T")
+_FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+class Hint(Exception):
+    """Raise inside a check function to tell the learner what to change."""
+
+
+def checker(blank_hint: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Turn `fn(answer, ...) -> str | None` into a checker that prints feedback and returns a bool.
+
+    The checker never raises. A blank answer (see `is_blank`, or code that raises
+    NotImplementedError) prints "✏️ Not attempted yet — <blank_hint>"; `raise Hint(msg)` in
+    `fn` prints "🤔 Not quite — <msg>"; any other exception prints its type and message;
+    success prints "✅ <message returned by fn>". If `fn` is async the checker is async too.
+    """
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        if inspect.iscoroutinefunction(fn):
+
+            @functools.wraps(fn)
+            async def check_async(*args: Any, **kwargs: Any) -> bool:
+                if any(is_blank(arg) for arg in args):
+                    return _report_blank(blank_hint)
+                try:
+                    message = await fn(*args, **kwargs)
+                except Exception as error:
+                    return _report_error(error, blank_hint)
+                return _report_success(message)
+
+            return check_async
+
+        @functools.wraps(fn)
+        def check(*args: Any, **kwargs: Any) -> bool:
+            if any(is_blank(arg) for arg in args):
+                return _report_blank(blank_hint)
+            try:
+                message = fn(*args, **kwargs)
+            except Exception as error:
+                return _report_error(error, blank_hint)
+            return _report_success(message)
+
+        return check
+
+    return decorate
+
+
+def is_blank(answer: Any) -> bool:
+    """True for `...`, `None`, a function whose body is only `...`/`pass`, or an empty class or pydantic model."""
+    if answer is ... or answer is None:
+        return True
+    if inspect.isclass(answer):
+        return _is_empty_class(answer)
+    if inspect.isfunction(answer):
+        return _has_empty_body(answer)
+    return False
+
+
+def _report_blank(blank_hint: str) -> bool:
+    print(f"✏️ Not attempted yet — {blank_hint}")
+    return False
+
+
+def _report_error(error: Exception, blank_hint: str) -> bool:
+    if isinstance(error, NotImplementedError):
+        return _report_blank(blank_hint)
+    if isinstance(error, Hint):
+        print(f"🤔 Not quite — {error}")
+        return False
+    detail = " ".join(str(error).split()) or "(no message)"
+    print(
+        f"🤔 Not quite — your code raised {type(error).__name__}: {detail}. "
+        "Fix it and run this check again."
+    )
+    return False
+
+
+def _report_success(message: str | None) -> bool:
+    print(f"✅ {message or 'Correct.'}")
+    return True
+
+
+def _has_empty_body(function: Callable[..., Any]) -> bool:
+    """True when the function's source body holds only `...`, `pass` or a docstring."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    except (OSError, TypeError, SyntaxError):
+        return False  # No readable source (e.g. built with exec): let the check judge it.
+    definitions = [node for node in ast.walk(tree) if isinstance(node, _FUNCTION_NODES)]
+    if not definitions:
+        return False
+    definition = definitions[0]
+    return all(
+        isinstance(statement, ast.Pass)
+        or (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant))
+        for statement in definition.body
+    )
+
+
+class _PlainEmpty:
+    pass
+
+
+class _GenericEmpty(Generic[_T]):
+    pass
+
+
+@dataclasses.dataclass(frozen=True)
+class _DataclassEmpty:
+    pass
+
+
+# Names Python, typing and dataclasses put on a class whose body is only `...`.
+_CLASS_NAMES = set(vars(_PlainEmpty)) | set(vars(_GenericEmpty))
+_DATACLASS_NAMES = _CLASS_NAMES | set(vars(_DataclassEmpty)) | {"__slots__"}
+
+
+def _is_empty_class(cls: type) -> bool:
+    """True for a class with no base class of its own (or only pydantic's) and nothing defined in its body."""
+    if issubclass(cls, BaseModel):
+        methods = [value for value in vars(cls).values() if inspect.isfunction(value)]
+        return cls.__bases__ == (BaseModel,) and not cls.model_fields and not methods
+    if vars(cls).get("__annotations__") or any(base not in (object, Generic) for base in cls.__bases__):
+        return False  # An empty subclass (e.g. `class MyError(Exception): pass`) can be a full answer.
+    allowed = _DATACLASS_NAMES if dataclasses.is_dataclass(cls) else _CLASS_NAMES
+    return set(vars(cls)) <= allowed | {"__annotations__"}

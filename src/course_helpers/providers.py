@@ -1,0 +1,320 @@
+"""`setup()`: pick the model every following `Agent` uses: offline, OpenAI, Gemini, LiteLLM or any server."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from agents import (
+    Model,
+    ModelProvider,
+    MultiProvider,
+    RunConfig,
+    TracingProcessor,
+    set_trace_processors,
+    set_tracing_export_api_key,
+)
+from agents.run import AgentRunner, set_default_agent_runner
+
+from . import model_ids
+from .errors import CourseProviderError, CourseSetupError, explain_provider_error
+from .tracing import LocalTraceCollector, collector
+
+# LiteLLM must never fetch its cost map over the network; it reads this when it is first imported.
+os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
+
+PROVIDERS = ("offline", "openai", "gemini", "litellm", "openai-compatible")
+GEMINI_BASE_URL = "https://generativelanguage.googleapis.com/v1beta/openai/"
+_KEY_NAMES = {
+    "openai": ("OPENAI_API_KEY",),
+    "gemini": ("GEMINI_API_KEY", "GOOGLE_API_KEY"),
+    "litellm": ("COURSE_API_KEY",),
+    "openai-compatible": ("COURSE_API_KEY",),
+}
+_SERVICES = {"openai": "OpenAI", "gemini": "Gemini", "litellm": "LiteLLM"}
+_OFFLINE_LINE = ("Model: offline course model (deterministic, no network, no key). To use a real LLM, "
+                 "set OPENAI_API_KEY or GEMINI_API_KEY and re-run; see 00_start_here.")
+# How to get back to offline, by how the provider was chosen: a sentence to print, a clause for errors.
+_SWITCH_BACK = {
+    "auto": ("Unset the key or set COURSE_PROVIDER=offline to run offline.", "unset the key to run offline"),
+    "env": ("Set COURSE_PROVIDER=offline to run offline.", "set COURSE_PROVIDER=offline to run offline"),
+    "argument": ('Call setup("offline") to run offline.', 'call setup("offline") to run offline'),
+}
+
+
+@dataclass(frozen=True)
+class CourseModel:
+    """What `setup()` chose: the provider, the model every run uses, and the local trace collector."""
+
+    provider: str
+    model_id: str
+    description: str
+    model: Model = dataclasses.field(repr=False)
+    traces: LocalTraceCollector = dataclasses.field(repr=False)
+
+
+def setup(provider: str | None = None) -> CourseModel:
+    """Make every following `Agent` without `model=` run on one provider, print which, and return it.
+
+    `provider` (or the COURSE_PROVIDER variable) is one of: offline, openai, gemini, litellm,
+    openai-compatible. Without one, an OpenAI key picks openai, a Gemini/Google key picks gemini,
+    else offline. COURSE_MODEL overrides the model id; litellm needs it (a LiteLLM model string),
+    openai-compatible needs COURSE_BASE_URL and COURSE_MODEL (COURSE_API_KEY is optional).
+    Keys come from the environment or Colab secrets and are passed to the client, never printed.
+    """
+    name, chosen_by, key, key_source = _choose(provider)
+    switch_back, offline_hint = _SWITCH_BACK[chosen_by]
+    if name == "offline":
+        from .offline import OfflineModel
+
+        course_provider = _CourseProvider(OfflineModel())
+        course = CourseModel("offline", model_ids.OFFLINE_MODEL_ID, "offline course model",
+                             course_provider.get_model(None), collector())
+        line = _OFFLINE_LINE
+    else:
+        model_id, service, make_model = _real_provider(name, key, offline_hint)
+        course_provider = _CourseProvider(make_model(model_id), make_model)
+        course = CourseModel(name, model_id, f"{model_id} via {service}", course_provider.get_model(None),
+                             collector())
+        source = f"key from {key_source}" if key else "no key"
+        if name == "litellm" and not key:
+            source = "keys as LiteLLM reads them from the environment"
+        line = f"Model: {course.description} ({source}). {switch_back}"
+
+    # The SDK picks default model settings (e.g. GPT-5 reasoning options) from this name.
+    os.environ["OPENAI_DEFAULT_MODEL"] = course.model_id
+    set_default_agent_runner(_CourseRunner(course_provider))
+    _install_tracing(name, key)
+    print(line)
+    return course
+
+
+def _choose(provider: str | None) -> tuple[str, str, str | None, str | None]:
+    """(provider name, how it was chosen, key, where the key came from)."""
+    chosen_by = "argument"
+    if provider is None and os.environ.get("COURSE_PROVIDER", "").strip():
+        provider, chosen_by = os.environ["COURSE_PROVIDER"], "env"
+    if provider is None:
+        for name in ("openai", "gemini"):
+            key, source = _find_key(_KEY_NAMES[name])
+            if key:
+                return name, "auto", key, source
+        return "offline", "auto", None, None
+    name = provider.strip().lower()
+    if name not in PROVIDERS:
+        raise CourseSetupError(f"Unknown provider {provider!r}: choose one of {', '.join(PROVIDERS)}.")
+    if name == "offline":
+        return name, chosen_by, None, None
+    key, source = _find_key(_KEY_NAMES[name])
+    if not key and name in ("openai", "gemini"):
+        key, source = _ask_for_key(name, chosen_by)
+    return name, chosen_by, key, source
+
+
+def _find_key(names: tuple[str, ...]) -> tuple[str | None, str | None]:
+    """The first key found under these names in the environment, then in Colab secrets."""
+    for name in names:
+        if value := os.environ.get(name, "").strip():
+            return value, "the environment"
+    for name in names:
+        if value := _colab_secret(name):
+            return value, "Colab secrets"
+    return None, None
+
+
+def _colab_secret(name: str) -> str | None:
+    """A Colab secret's value, or None outside Colab or when it is missing or not shared with this notebook."""
+    if "google.colab" not in sys.modules and "COLAB_RELEASE_TAG" not in os.environ:
+        return None
+    try:
+        from google.colab import userdata
+
+        return (userdata.get(name) or "").strip() or None
+    except Exception:  # not in Colab, SecretNotFoundError, NotebookAccessError, TimeoutException
+        return None
+
+
+def _ask_for_key(name: str, chosen_by: str) -> tuple[str | None, str | None]:
+    """Prompt for a missing key where a prompt can work; otherwise say how to provide one."""
+    names = " or ".join(_KEY_NAMES[name])
+    if _can_prompt():
+        from getpass import getpass
+
+        if key := getpass(f"Paste your {names} (input hidden): ").strip():
+            return key, "the prompt"
+    raise CourseSetupError(f"No API key for {_SERVICES[name]}: set {names} (or add it to Colab secrets) "
+                           f"and re-run, or {_SWITCH_BACK[chosen_by][1]}.")
+
+
+def _can_prompt() -> bool:
+    """True in a kernel whose frontend accepts input, or in a terminal."""
+    ipython = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
+    kernel = getattr(ipython, "kernel", None)
+    if kernel is not None:
+        return bool(getattr(kernel, "_allow_stdin", False))
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+def _real_provider(name: str, key: str | None, offline_hint: str) -> tuple[str, str, Callable[[str], Model]]:
+    """(default model id, service name, a function making the wrapped model for a name)."""
+    model_id = os.environ.get("COURSE_MODEL", "").strip() or model_ids.DEFAULT_MODEL_IDS.get(name, "")
+    key_names = " or ".join(_KEY_NAMES[name])
+    if name == "litellm":
+        if not model_id:
+            raise CourseSetupError('The litellm provider needs a model: set COURSE_MODEL to a LiteLLM model '
+                                   f'string like "provider/model-name", or {offline_hint}.')
+        import litellm
+        from agents.extensions.models.litellm_model import LitellmModel
+
+        litellm.suppress_debug_info = True  # no "Give Feedback / Get Help" banner before our one sentence
+        service, key_names = "LiteLLM", f"{key_names} or the key LiteLLM reads for this model"
+
+        def make(model: str) -> Model:
+            return LitellmModel(model, api_key=key)
+    else:
+        from agents import OpenAIProvider
+
+        service = _SERVICES.get(name, "")
+        base_url = GEMINI_BASE_URL if name == "gemini" else None
+        if name == "openai-compatible":
+            base_url = os.environ.get("COURSE_BASE_URL", "").strip()
+            if not base_url:
+                raise CourseSetupError("The openai-compatible provider needs a server: set COURSE_BASE_URL (for "
+                                       "Ollama, http://localhost:11434/v1) and COURSE_MODEL, "
+                                       f"or {offline_hint}.")
+            service = f"the server at {_safe_url(base_url)}"
+            if not model_id:
+                raise CourseSetupError(f"The openai-compatible provider needs a model: set COURSE_MODEL to a "
+                                       f"model {service} offers, or {offline_hint}.")
+        client = _openai_client(api_key=key or "not-needed", base_url=base_url)
+        sdk_provider = OpenAIProvider(openai_client=client, use_responses=name == "openai")
+        make = sdk_provider.get_model
+
+    def make_model(model: str) -> Model:
+        def explain(error: Exception) -> str | None:
+            return explain_provider_error(error, service=service, model_id=model, key_names=key_names,
+                                          offline_hint=offline_hint)
+
+        return _ErrorTranslatingModel(make(model), explain)
+
+    return model_id, service, make_model
+
+
+def _openai_client(api_key: str, base_url: str | None) -> Any:
+    """The OpenAI client for openai, gemini and openai-compatible (tests replace it to fake the network)."""
+    from openai import AsyncOpenAI
+
+    return AsyncOpenAI(api_key=api_key, base_url=base_url)
+
+
+def _safe_url(url: str) -> str:
+    """The URL without user info or query, which could hold a secret."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname}{f':{parts.port}' if parts.port else ''}{parts.path}"
+
+
+class _ErrorTranslatingModel(Model):
+    """A real provider's model whose known failures become one-sentence `CourseProviderError`s."""
+
+    def __init__(self, inner: Model, explain: Callable[[Exception], str | None]) -> None:
+        self.inner = inner
+        self._explain = explain
+
+    def __repr__(self) -> str:
+        return f"{type(self.inner).__name__}({getattr(self.inner, 'model', '')!r})"
+
+    async def get_response(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await self.inner.get_response(*args, **kwargs)
+        except Exception as error:
+            if (translated := self._translate(error)) is None:
+                raise
+            # `from None` hides the long chain; the original stays on __context__ for the SDK's retries.
+            raise translated from None
+
+    async def stream_response(self, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+        try:
+            async for event in self.inner.stream_response(*args, **kwargs):
+                yield event
+        except Exception as error:
+            if (translated := self._translate(error)) is None:
+                raise
+            raise translated from None
+
+    def _translate(self, error: Exception) -> CourseProviderError | None:
+        message = self._explain(error)
+        if message is None:
+            return None
+        origin = f"{type(error).__module__}.{type(error).__name__}"
+        return CourseProviderError(message, f"(The provider raised {origin}.)")
+
+    def get_retry_advice(self, request: Any) -> Any:
+        return self.inner.get_retry_advice(request)
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+    async def _cleanup_on_run_end(self, owner: object) -> None:
+        await self.inner._cleanup_on_run_end(owner)
+
+
+class _CourseProvider(ModelProvider):
+    """Resolves model names to the active provider's models; offline, every name is the offline model."""
+
+    def __init__(self, default: Model, make_model: Callable[[str], Model] | None = None) -> None:
+        self._default = default
+        self._make_model = make_model
+        self._models: dict[str, Model] = {}
+
+    def get_model(self, model_name: str | None) -> Model:
+        if model_name is None or self._make_model is None:
+            return self._default
+        if model_name not in self._models:
+            self._models[model_name] = self._make_model(model_name)
+        return self._models[model_name]
+
+
+class _CourseRunner(AgentRunner):
+    """The SDK's runner, with the course provider as the default `RunConfig.model_provider`.
+
+    `AgentRunner` and `set_default_agent_runner` are marked experimental in the SDK, so this stays tiny:
+    it only fills in `run_config` and leaves explicit `Agent(model=...)`/`RunConfig(model=...)` alone.
+    """
+
+    def __init__(self, provider: ModelProvider) -> None:
+        self.provider = provider
+
+    async def run(self, starting_agent: Any, input: Any, **kwargs: Any) -> Any:
+        return await super().run(starting_agent, input, **self._with_provider(kwargs))
+
+    def run_sync(self, starting_agent: Any, input: Any, **kwargs: Any) -> Any:
+        return super().run_sync(starting_agent, input, **self._with_provider(kwargs))
+
+    def run_streamed(self, starting_agent: Any, input: Any, **kwargs: Any) -> Any:
+        return super().run_streamed(starting_agent, input, **self._with_provider(kwargs))
+
+    def _with_provider(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        config = kwargs.get("run_config")
+        if config is None:
+            config = RunConfig(model_provider=self.provider)
+        elif isinstance(config, dict) and "model_provider" not in config:
+            config = {**config, "model_provider": self.provider}
+        elif isinstance(config, RunConfig) and type(config.model_provider) is MultiProvider:
+            config = dataclasses.replace(config, model_provider=self.provider)
+        return {**kwargs, "run_config": config}
+
+
+def _install_tracing(name: str, key: str | None) -> None:
+    """Keep traces locally; only with OpenAI also export them to the OpenAI dashboard."""
+    processors: list[TracingProcessor] = [collector()]
+    if name == "openai" and key:
+        from agents.tracing.processors import default_processor  # the SDK's exporter to the OpenAI dashboard
+
+        set_tracing_export_api_key(key)
+        processors.insert(0, default_processor())
+    set_trace_processors(processors)

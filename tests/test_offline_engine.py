@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from course_helpers.offline import Message, ToolCall, ToolSpec, count_tokens, decide
 from course_helpers.offline.answers import FALLBACK
+from course_helpers.offline.text import content_words
 
 
 def tool(name, description, **params):
@@ -79,19 +80,21 @@ def test_several_requests_in_one_message_give_several_calls():
         ("get_weather", {"city": "Paris"}),
         ("add_numbers", {"a": 2, "b": 3}),
     ]
-    assert [c.call_id for c in decision.tool_calls] == ["call_1", "call_2", "call_3"]
+    ids = [c.call_id for c in decision.tool_calls]
+    assert len(set(ids)) == 3 and all(i.startswith("call_") for i in ids)
 
 
 def test_a_second_step_uses_the_first_tools_result_and_never_repeats_a_call():
     conversation = user("What is the weather in the capital of France?")
     first = decide(conversation, [CAPITAL, WEATHER])
     assert calls(first) == [("get_capital", {"country": "France"})]
-    conversation += [Message("assistant", tool_calls=first.tool_calls), Message("tool", "Paris", tool_call_id="call_1")]
+    conversation += [Message("assistant", tool_calls=first.tool_calls),
+                     Message("tool", "Paris", tool_call_id=first.tool_calls[0].call_id)]
     second = decide(conversation, [CAPITAL, WEATHER])
     assert calls(second) == [("get_weather", {"city": "Paris"})]
-    assert second.tool_calls[0].call_id == "call_2"
+    assert second.tool_calls[0].call_id != "call_1"
     conversation += [Message("assistant", tool_calls=second.tool_calls),
-                     Message("tool", "Sunny, 22 °C.", tool_call_id="call_2")]
+                     Message("tool", "Sunny, 22 °C.", tool_call_id=second.tool_calls[0].call_id)]
     final = decide(conversation, [CAPITAL, WEATHER])
     assert final.tool_calls == ()
     assert "Paris" in final.text and "Sunny, 22 °C." in final.text
@@ -131,8 +134,10 @@ def test_tool_choice_none_required_and_named():
     assert decide(user("weather in Rome"), [WEATHER], tool_choice="none").tool_calls == ()
     required = decide(user("tell me something"), [WEATHER, SEARCH], tool_choice="required")
     assert len(required.tool_calls) == 1
+    assert "tool_choice='required'" in required.why
     named = decide(user("weather in Rome"), [WEATHER, SEARCH], tool_choice="search_docs")
     assert calls(named)[0][0] == "search_docs"
+    assert "tool_choice named it" in named.why
 
 
 def test_arithmetic_is_computed_safely():
@@ -208,6 +213,24 @@ def test_structured_output_explains_itself_in_reason_fields():
 def test_decisions_are_deterministic():
     args = (user("What's the weather in Tokyo and Paris?"), [WEATHER, SEARCH])
     assert decide(*args) == decide(*args)
+
+
+def test_call_ids_stay_unique_when_a_filter_hides_earlier_calls():
+    full = user("Refund order 7731") + [
+        Message("assistant", tool_calls=(ToolCall("call_1", "transfer_to_refunds", {}),)),
+        Message("tool", '{"assistant": "Refunds"}', tool_call_id="call_1")]
+    refund = tool("issue_refund", "Issue a refund for an order.", order_id="integer")
+    filtered = decide(user("Refund order 7731"), [refund])  # what a remove_all_tools filter leaves
+    unfiltered = decide(full, [refund])
+    assert calls(filtered) == calls(unfiltered) == [("issue_refund", {"order_id": 7731})]
+    assert filtered.tool_calls[0].call_id != "call_1"
+    assert unfiltered.tool_calls[0].call_id not in ("call_1", filtered.tool_calls[0].call_id)
+
+
+@pytest.mark.parametrize(("a", "b"), [("invoice", "invoices"), ("charge", "charged"), ("crash", "crashes"),
+                                      ("shop", "shop's"), ("update", "updating")])
+def test_word_forms_meet(a, b):
+    assert content_words(a) == content_words(b)
 
 
 def test_token_estimate():

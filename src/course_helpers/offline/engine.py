@@ -6,10 +6,11 @@ JSON schemas, the output schema) and decides deterministically, with a reason fo
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .answers import answer_from_tool_results, plain_answer
@@ -27,6 +28,7 @@ class _Match:
     score: int
     hits: frozenset[str]
     clause: str
+    because: str = ""  # set when the choice was not made by matching words
 
 
 def count_tokens(text: str) -> int:
@@ -59,8 +61,7 @@ def decide(
     results = [(name, output) for name, output in results if not name.startswith(_HANDOFF_PREFIX)]
 
     if tool_choice != "none" and tools:
-        first_id = 1 + sum(len(m.tool_calls) for m in messages)
-        calls, why = _choose_calls(request, tools, made, results, tool_choice, first_id)
+        calls, why = _choose_calls(request, tools, made, results, tool_choice, _digest(messages))
         if calls:
             return Decision(text=None, tool_calls=tuple(calls), why=why)
 
@@ -84,7 +85,7 @@ def _choose_calls(
     made: list[ToolCall],
     results: list[tuple[str, str]],
     tool_choice: str,
-    first_id: int,
+    conversation: str,
 ) -> tuple[list[ToolCall], str]:
     functions = [t for t in tools if not t.is_handoff]
     handoffs = [t for t in tools if t.is_handoff]
@@ -92,7 +93,7 @@ def _choose_calls(
     forced = next((t for t in tools if t.name == tool_choice), None)
 
     if forced is not None:
-        matches = [_Match(forced, 0, frozenset(), request)]
+        matches = [_Match(forced, 0, frozenset(), request, because="tool_choice named it")]
     else:
         matches = _function_matches(request, functions, made)
         handoff = _best(request, handoffs) if not handed_off else None
@@ -100,7 +101,8 @@ def _choose_calls(
         if handoff is not None and handoff.score > best_function:
             matches = [handoff]
     if not matches and tool_choice == "required":
-        matches = [_best(request, tools, threshold=False) or _Match(tools[0], 0, frozenset(), request)]
+        best = _best(request, tools, threshold=False) or _Match(tools[0], 0, frozenset(), request)
+        matches = [replace(best, because="tool_choice='required' and this tool matched best")]
 
     # Arguments come from the request; once tools have answered, from their results first.
     latest = "\n".join(output for _, output in results)
@@ -112,9 +114,21 @@ def _choose_calls(
         if key in seen:
             continue
         seen.add(key)
-        calls.append(ToolCall(call_id=f"call_{first_id + len(calls)}", name=match.tool.name, arguments=arguments))
-        reasons.append(_explain(match, arguments, filling, forced=match.tool is forced))
+        call_id = _call_id(conversation, len(calls), match.tool.name, arguments)
+        calls.append(ToolCall(call_id=call_id, name=match.tool.name, arguments=arguments))
+        reasons.append(_explain(match, arguments, filling))
     return calls, "; ".join(reasons)
+
+
+def _digest(messages: Sequence[Message]) -> str:
+    return json.dumps([[m.role, m.content, m.tool_call_id, [[c.call_id, c.name, c.arguments] for c in m.tool_calls]]
+                       for m in messages], sort_keys=True, ensure_ascii=False)
+
+
+def _call_id(conversation: str, index: int, name: str, arguments: dict[str, Any]) -> str:
+    """Deterministic, and unique per conversation and call, even when a filter hides earlier calls."""
+    seed = f"{conversation}|{index}|{name}|{json.dumps(arguments, sort_keys=True)}"
+    return "call_" + hashlib.sha256(seed.encode()).hexdigest()[:12]
 
 
 def _function_matches(request: str, functions: list[ToolSpec], made: list[ToolCall]) -> list[_Match]:
@@ -126,7 +140,7 @@ def _function_matches(request: str, functions: list[ToolSpec], made: list[ToolCa
         match = _best(clause, fresh)
         if match is None and matches and _fills(matches[-1].tool, clause):
             # "weather in Tokyo and Paris": the second part reuses the first part's tool.
-            match = _Match(matches[-1].tool, 0, frozenset(), clause)
+            match = _Match(matches[-1].tool, 0, frozenset(), clause, because=f"'{clause}' asks for the same tool again")
         if match is not None:
             matches.append(match)
     if not matches and len(clauses(request)) > 1:
@@ -177,14 +191,9 @@ def _arguments(tool: ToolSpec, sources: list[str]) -> tuple[dict[str, Any], Fill
     return arguments, filling
 
 
-def _explain(match: _Match, arguments: dict[str, Any], filling: Filling, *, forced: bool) -> str:
+def _explain(match: _Match, arguments: dict[str, Any], filling: Filling) -> str:
     kind = "handed off with" if match.tool.is_handoff else "called"
-    if forced:
-        because = "tool_choice required it"
-    elif match.hits:
-        because = f"the request matched {', '.join(sorted(match.hits))} (score {match.score})"
-    else:
-        because = f"'{match.clause}' asks for the same tool again"
+    because = match.because or f"the request matched {', '.join(sorted(match.hits))} (score {match.score})"
     shown = json.dumps(arguments, ensure_ascii=False)
     notes = f" [{'; '.join(filling.notes)}]" if filling.notes else ""
     return f"{kind} {match.tool.name}{shown} because {because}{notes}"

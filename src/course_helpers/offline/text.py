@@ -25,13 +25,13 @@ _SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ied", "es", "ed", "s")
 
 
 def stem(word: str) -> str:
-    """A crude stem: lower case with one common suffix removed."""
-    word = word.lower()
+    """A crude stem: lower case, one common suffix and a final "e" removed ("charges", "charged" -> "charg")."""
+    word = word.lower().removesuffix("'s").strip("'")
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             base = word[: -len(suffix)]
             return base + "y" if suffix in ("ies", "ied") else base
-    return word
+    return word[:-1] if word.endswith("e") and len(word) > 4 else word
 
 
 def split_identifier(name: str) -> str:

@@ -1,0 +1,160 @@
+"""The checkers of notebook 09 accept right answers and give specific hints for blank or wrong ones."""
+
+import asyncio
+from typing import Literal
+
+from agents import ToolsToFinalOutputResult, function_tool
+
+from course_helpers.exercises.ex09_function_tools import check_convert_currency, check_stop_after_booking
+
+RATES = {"EUR": 0.9, "GBP": 0.8, "JPY": 150.0}
+
+
+def run(check):
+    return asyncio.run(check)
+
+
+# Exercise 1: convert_currency
+
+
+@function_tool
+def convert_currency(amount: float, currency: Literal["EUR", "GBP", "JPY"]) -> str:
+    """Convert an amount of US dollars to another currency.
+
+    Args:
+        amount: How many US dollars to convert.
+        currency: The currency to convert to.
+    """
+    return f"{amount} USD is {amount * RATES[currency]} {currency}."
+
+
+def test_convert_currency_accepts_a_right_answer(capsys):
+    assert run(check_convert_currency(convert_currency)) is True
+    assert capsys.readouterr().out == (
+        "✅ the model sent {'amount': 100.0, 'currency': 'GBP'} and your tool said: 100.0 USD is 80.0 GBP.\n"
+    )
+
+
+def test_convert_currency_blank(capsys):
+    assert run(check_convert_currency(...)) is False
+    assert capsys.readouterr().out.startswith("✏️ Not attempted yet — write `convert_currency(")
+
+
+def test_convert_currency_without_decorator(capsys):
+    assert run(check_convert_currency(convert_currency.__wrapped__)) is False
+    assert "put `@function_tool` on the line above `def convert_currency`" in capsys.readouterr().out
+
+
+def test_convert_currency_with_a_plain_string_currency(capsys):
+    @function_tool
+    def convert_currency(amount: float, currency: str) -> str:
+        """Convert an amount of US dollars to another currency.
+
+        Args:
+            amount: How many US dollars to convert.
+            currency: The currency to convert to.
+        """
+        return f"{amount} USD is {amount * RATES[currency]} {currency}."
+
+    assert run(check_convert_currency(convert_currency)) is False
+    assert 'Literal["EUR", "GBP", "JPY"]' in capsys.readouterr().out
+
+
+def test_convert_currency_with_an_int_amount(capsys):
+    @function_tool
+    def convert_currency(amount: int, currency: Literal["EUR", "GBP", "JPY"]) -> str:
+        """Convert US dollars."""
+        return ""
+
+    assert run(check_convert_currency(convert_currency)) is False
+    assert "`amount` has JSON type 'integer'; annotate it `amount: float`" in capsys.readouterr().out
+
+
+def test_convert_currency_without_args_section(capsys):
+    @function_tool
+    def convert_currency(amount: float, currency: Literal["EUR", "GBP", "JPY"]) -> str:
+        """Convert an amount of US dollars to another currency."""
+        return f"{amount} USD is {amount * RATES[currency]} {currency}."
+
+    assert run(check_convert_currency(convert_currency)) is False
+    assert "amount and currency has no description: add an `Args:` section" in capsys.readouterr().out
+
+
+def test_convert_currency_with_a_wrong_conversion(capsys):
+    @function_tool
+    def convert_currency(amount: float, currency: Literal["EUR", "GBP", "JPY"]) -> str:
+        """Convert an amount of US dollars to another currency.
+
+        Args:
+            amount: How many US dollars to convert.
+            currency: The currency to convert to.
+        """
+        return f"{amount} USD is {amount / RATES[currency]} {currency}."
+
+    assert run(check_convert_currency(convert_currency)) is False
+    out = capsys.readouterr().out
+    assert "your tool returned '100.0 USD is 125.0 GBP.'" in out and "100 USD is 80.0 GBP" in out
+
+
+def test_convert_currency_with_extra_parameters(capsys):
+    @function_tool
+    def convert_currency(amount: float, source: str, currency: Literal["EUR", "GBP", "JPY"]) -> str:
+        """Convert money."""
+        return ""
+
+    assert run(check_convert_currency(convert_currency)) is False
+    assert "['amount', 'currency', 'source']" in capsys.readouterr().out
+
+
+# Exercise 2: stop_after_booking
+
+
+def stop_after_booking(context, results):
+    for result in results:
+        if result.tool.name == "book_table":
+            return ToolsToFinalOutputResult(is_final_output=True, final_output=result.output)
+    return ToolsToFinalOutputResult(is_final_output=False)
+
+
+async def stop_after_booking_async(context, results):
+    return stop_after_booking(context, results)
+
+
+def test_stop_after_booking_accepts_sync_and_async_answers(capsys):
+    assert run(check_stop_after_booking(stop_after_booking)) is True
+    assert run(check_stop_after_booking(stop_after_booking_async)) is True
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and all(line.startswith("✅ the run ends with book_table's output") for line in lines)
+
+
+def test_stop_after_booking_blank(capsys):
+    def stop_after_booking(context, results):
+        ...
+
+    assert run(check_stop_after_booking(stop_after_booking)) is False
+    blank = "✏️ Not attempted yet — write `stop_after_booking(context, results)`"
+    assert capsys.readouterr().out.startswith(blank)
+
+
+def test_stop_after_booking_returning_the_output_itself(capsys):
+    def returns_output(context, results):
+        return results[0].output
+
+    assert run(check_stop_after_booking(returns_output)) is False
+    assert "it returned str; return `ToolsToFinalOutputResult(" in capsys.readouterr().out
+
+
+def test_stop_after_booking_that_always_stops(capsys):
+    def always_stops(context, results):
+        return ToolsToFinalOutputResult(is_final_output=True, final_output=results[0].output)
+
+    assert run(check_stop_after_booking(always_stops)) is False
+    assert "after check_availability the run stopped too" in capsys.readouterr().out
+
+
+def test_stop_after_booking_that_never_stops(capsys):
+    def never_stops(context, results):
+        return ToolsToFinalOutputResult(is_final_output=False)
+
+    assert run(check_stop_after_booking(never_stops)) is False
+    assert "after book_table ran, the final output was" in capsys.readouterr().out

@@ -1,0 +1,147 @@
+"""The checkers of notebook 12 accept right answers and give specific hints for blank or wrong ones."""
+
+import asyncio
+import re
+
+import pytest
+from agents import GuardrailFunctionOutput, ToolGuardrailFunctionOutput, input_guardrail, tool_output_guardrail
+
+from course_helpers.exercises.ex12_guardrails import check_card_guardrail, check_injection_guardrail
+
+CARD = re.compile(r"\b(?:\d{4}[ -]?){3}\d{4}\b")
+
+
+def run_check(check, answer):
+    return asyncio.run(check(answer))
+
+
+@input_guardrail
+def no_card_numbers(ctx, agent, input):
+    found = CARD.search(str(input))
+    return GuardrailFunctionOutput(output_info={"card_number": bool(found)}, tripwire_triggered=bool(found))
+
+
+@input_guardrail
+def blank_card_guardrail(ctx, agent, input):
+    ...
+
+
+@input_guardrail
+def spaces_only(ctx, agent, input):
+    found = re.search(r"\d{4} \d{4} \d{4} \d{4}", str(input))
+    return GuardrailFunctionOutput(output_info=None, tripwire_triggered=bool(found))
+
+
+@input_guardrail
+def any_long_number(ctx, agent, input):
+    found = re.search(r"\d[\d -]{10,}\d", str(input))
+    return GuardrailFunctionOutput(output_info=None, tripwire_triggered=bool(found))
+
+
+@input_guardrail
+def returns_a_bool(ctx, agent, input):
+    return bool(CARD.search(str(input)))
+
+
+def plain_function(ctx, agent, input):
+    return GuardrailFunctionOutput(output_info=None, tripwire_triggered=False)
+
+
+def test_card_checker_accepts_a_right_answer(capsys):
+    assert run_check(check_card_guardrail, no_card_numbers) is True
+    assert capsys.readouterr().out.startswith("✅ the tripwire fires for card numbers")
+
+
+def test_card_checker_blank(capsys):
+    assert run_check(check_card_guardrail, blank_card_guardrail) is False
+    assert run_check(check_card_guardrail, ...) is False
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and all(line.startswith("✏️ Not attempted yet") for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("wrong", "expected_hint"),
+    [
+        (spaces_only, "'Card 4111-1111-1111-1111 was declined.' got through"),
+        (any_long_number, "holds no card number"),
+        (returns_a_bool, "must return `GuardrailFunctionOutput"),
+        (plain_function, "put `@input_guardrail`"),
+    ],
+)
+def test_card_checker_explains_a_typical_mistake(wrong, expected_hint, capsys):
+    assert run_check(check_card_guardrail, wrong) is False
+    out = capsys.readouterr().out
+    assert out.startswith("🤔 Not quite")
+    assert expected_hint in out
+
+
+@tool_output_guardrail
+def withhold_injections(data):
+    if re.search(r"ignore (all )?previous instructions", str(data.output), re.IGNORECASE):
+        return ToolGuardrailFunctionOutput.reject_content("Withheld: the page held instructions for the assistant.")
+    return ToolGuardrailFunctionOutput.allow()
+
+
+@tool_output_guardrail
+def blank_injection_guardrail(data):
+    ...
+
+
+@tool_output_guardrail
+def raises_instead(data):
+    if "ignore" in str(data.output).lower():
+        return ToolGuardrailFunctionOutput.raise_exception(output_info="injection")
+    return ToolGuardrailFunctionOutput.allow()
+
+
+@tool_output_guardrail
+def case_sensitive(data):
+    if "ignore previous instructions" in str(data.output):
+        return ToolGuardrailFunctionOutput.reject_content("Withheld.")
+    return ToolGuardrailFunctionOutput.allow()
+
+
+@tool_output_guardrail
+def rejects_everything(data):
+    return ToolGuardrailFunctionOutput.reject_content("Withheld.")
+
+
+@tool_output_guardrail
+def forgets_allow(data):
+    if "ignore" in str(data.output).lower():
+        return ToolGuardrailFunctionOutput.reject_content("Withheld.")
+
+
+@tool_output_guardrail
+def echoes_the_page(data):
+    if "ignore" in str(data.output).lower():
+        return ToolGuardrailFunctionOutput.reject_content(f"Suspicious page: {data.output}")
+    return ToolGuardrailFunctionOutput.allow()
+
+
+def test_injection_checker_accepts_a_right_answer(capsys):
+    assert run_check(check_injection_guardrail, withhold_injections) is True
+    assert capsys.readouterr().out.startswith("✅ injected pages are withheld")
+
+
+def test_injection_checker_blank(capsys):
+    assert run_check(check_injection_guardrail, blank_injection_guardrail) is False
+    assert capsys.readouterr().out.startswith("✏️ Not attempted yet — fill in `withhold_injections`")
+
+
+@pytest.mark.parametrize(
+    ("wrong", "expected_hint"),
+    [
+        (raises_instead, "`raise_exception()` stopped the whole run"),
+        (case_sensitive, "so letter case and 'all' do not matter"),
+        (rejects_everything, "a clean page reached the model as 'Withheld.'"),
+        (forgets_allow, "the guardrail returned nothing"),
+        (echoes_the_page, "your rejection message repeats the page"),
+        (plain_function, "put `@tool_output_guardrail`"),
+    ],
+)
+def test_injection_checker_explains_a_typical_mistake(wrong, expected_hint, capsys):
+    assert run_check(check_injection_guardrail, wrong) is False
+    out = capsys.readouterr().out
+    assert out.startswith("🤔 Not quite")
+    assert expected_hint in out

@@ -1,0 +1,139 @@
+"""The checkers of notebook 05 accept right answers and give specific hints for blank or wrong ones."""
+
+import httpx
+
+from course_helpers.exercises.ex05_llm_apis_are_stateless import check_ask, check_next_messages
+
+
+def _post(endpoint, messages):
+    return httpx.post(
+        f"{endpoint.base_url}/chat/completions",
+        json={"model": endpoint.model, "messages": messages},
+        headers={"Authorization": f"Bearer {endpoint.api_key}"},
+        timeout=10,
+    )
+
+
+def ask(endpoint, messages):
+    response = _post(endpoint, messages)
+    response.raise_for_status()
+    return response.json()["choices"][0]["message"]["content"]
+
+
+def test_ask_accepts_a_right_answer(capsys):
+    assert check_ask(ask) is True
+    assert capsys.readouterr().out.startswith("✅ one POST")
+
+
+def test_ask_blank(capsys):
+    def blank(endpoint, messages):
+        ...
+
+    assert check_ask(blank) is False
+    assert check_ask(...) is False
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and all(line.startswith("✏️ Not attempted yet — write `ask") for line in lines)
+
+
+def test_ask_returning_the_whole_body(capsys):
+    def whole_body(endpoint, messages):
+        return _post(endpoint, messages).json()
+
+    assert check_ask(whole_body) is False
+    assert 'return body["choices"][0]["message"]["content"]' in capsys.readouterr().out
+
+
+def test_ask_returning_the_message(capsys):
+    def message(endpoint, messages):
+        return _post(endpoint, messages).json()["choices"][0]["message"]
+
+    assert check_ask(message) is False
+    assert 'return its text, message["content"]' in capsys.readouterr().out
+
+
+def test_ask_without_raise_for_status(capsys):
+    def unchecked(endpoint, messages):
+        return _post(endpoint, messages).json()["choices"][0]["message"]["content"]
+
+    assert check_ask(unchecked) is False
+    assert "raised KeyError" in capsys.readouterr().out
+
+
+def test_ask_that_hides_errors(capsys):
+    def silent(endpoint, messages):
+        body = _post(endpoint, messages).json()
+        return body["choices"][0]["message"]["content"] if "choices" in body else ""
+
+    assert check_ask(silent) is False
+    out = capsys.readouterr().out
+    assert "returned ''" in out and "call `response.raise_for_status()`" in out
+
+
+def test_ask_without_the_model(capsys):
+    def no_model(endpoint, messages):
+        response = httpx.post(f"{endpoint.base_url}/chat/completions", json={"messages": messages}, timeout=10)
+        response.raise_for_status()
+        return response.json()["choices"][0]["message"]["content"]
+
+    assert check_ask(no_model) is False
+    out = capsys.readouterr().out
+    assert "refused the request (400: 'model' must be a non-empty string" in out
+    assert '"model": endpoint.model' in out
+
+
+def test_ask_that_sends_only_the_last_message(capsys):
+    def last_only(endpoint, messages):
+        return ask(endpoint, messages[-1:] + [{"role": "user", "content": "Hello"}])
+
+    assert check_ask(last_only) is False
+    assert "the model answers '6 * 7 = 42'" in capsys.readouterr().out
+
+
+def next_messages(system_prompt, history, user_text):
+    return [{"role": "system", "content": system_prompt}, *history, {"role": "user", "content": user_text}]
+
+
+def test_next_messages_accepts_a_right_answer(capsys):
+    assert check_next_messages(next_messages) is True
+    assert capsys.readouterr().out.startswith("✅ system prompt first")
+
+
+def test_next_messages_blank(capsys):
+    def blank(system_prompt, history, user_text):
+        ...
+
+    assert check_next_messages(blank) is False
+    assert capsys.readouterr().out.startswith("✏️ Not attempted yet — write `next_messages")
+
+
+def test_next_messages_that_appends_to_history(capsys):
+    def appends(system_prompt, history, user_text):
+        history.append({"role": "user", "content": user_text})
+        return [{"role": "system", "content": system_prompt}, *history]
+
+    assert check_next_messages(appends) is False
+    assert "changed the `history` list" in capsys.readouterr().out
+
+
+def test_next_messages_without_the_system_prompt(capsys):
+    def no_system(system_prompt, history, user_text):
+        return [*history, {"role": "user", "content": user_text}]
+
+    assert check_next_messages(no_system) is False
+    assert "the first message should be the system prompt" in capsys.readouterr().out
+
+
+def test_next_messages_that_forgets_the_history(capsys):
+    def forgets(system_prompt, history, user_text):
+        return [{"role": "system", "content": system_prompt}, {"role": "user", "content": user_text}]
+
+    assert check_next_messages(forgets) is False
+    assert "resend the whole history, in order: expected 2 earlier messages, found 0" in capsys.readouterr().out
+
+
+def test_next_messages_with_the_question_first(capsys):
+    def question_first(system_prompt, history, user_text):
+        return [{"role": "system", "content": system_prompt}, {"role": "user", "content": user_text}, *history]
+
+    assert check_next_messages(question_first) is False
+    assert "the last message should be the new question" in capsys.readouterr().out

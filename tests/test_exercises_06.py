@@ -1,0 +1,177 @@
+"""The checkers of notebook 06 accept right answers and give specific hints for blank or wrong ones."""
+
+import copy
+import json
+
+import pytest
+
+import course_helpers.exercises.ex06_tool_calling_by_hand as ex06
+from course_helpers.exercises.ex06_tool_calling_by_hand import check_convert_currency_tool, check_tool_message
+from course_helpers.offline import Decision
+
+CONVERT_CURRENCY_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "convert_currency",
+        "description": "Convert an amount of money from one currency to another.",
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "amount": {"type": "number", "description": "How much money to convert."},
+                "from_currency": {"type": "string", "description": "The currency code to convert from, e.g. USD."},
+                "to_currency": {"type": "string", "description": "The currency code to convert to, e.g. EUR."},
+            },
+            "required": ["amount", "from_currency", "to_currency"],
+            "additionalProperties": False,
+        },
+    },
+}
+
+
+def changed(**changes):
+    """A copy of the right answer with some `function.parameters` (or, with a `function.` prefix, function) keys set."""
+    tool = copy.deepcopy(CONVERT_CURRENCY_TOOL)
+    for key, value in changes.items():
+        target = tool["function"] if key.startswith("function_") else tool["function"]["parameters"]
+        target[key.removeprefix("function_")] = value
+    return tool
+
+
+def test_convert_currency_tool_accepts_a_right_answer(capsys):
+    assert check_convert_currency_tool(CONVERT_CURRENCY_TOOL) is True
+    out = capsys.readouterr().out
+    assert out.startswith("✅ a valid tool") and 'convert_currency{"amount": 100' in out
+
+
+def test_convert_currency_tool_blank(capsys):
+    assert check_convert_currency_tool(...) is False
+    assert capsys.readouterr().out.startswith("✏️ Not attempted yet — write `convert_currency_tool`")
+
+
+@pytest.mark.parametrize(
+    ("tool", "hint"),
+    [
+        (CONVERT_CURRENCY_TOOL["function"], 'shaped {"type": "function", "function"'),
+        (changed(function_name="convert"), "should be 'convert_currency', not 'convert'"),
+        (changed(function_description=""), "add a `description`"),
+        (changed(type="dict"), '`parameters` is a JSON schema for an object'),
+        (changed(properties={"amount": {"type": "number"}}), "`properties` needs from_currency, to_currency"),
+        (changed(properties={**CONVERT_CURRENCY_TOOL["function"]["parameters"]["properties"],
+                             "amount": {"type": "integer"}}), "amounts like 9.99 are not integers"),
+        (changed(properties={**CONVERT_CURRENCY_TOOL["function"]["parameters"]["properties"],
+                             "to_currency": {"type": "str"}}), '`to_currency` should be {"type": "string"}'),
+        (changed(required=["amount"]), "list all three parameters in `required`"),
+        (changed(additionalProperties=None), '"additionalProperties": False'),
+    ],
+)
+def test_convert_currency_tool_typical_mistakes(capsys, tool, hint):
+    assert check_convert_currency_tool(tool) is False
+    out = capsys.readouterr().out
+    assert out.startswith("🤔 Not quite") and hint in out
+
+
+def test_convert_currency_tool_reports_what_the_model_called(capsys, monkeypatch):
+    # When the model does not call the tool as expected, the hint shows what it did call.
+    monkeypatch.setattr(ex06, "decide", lambda messages, tools: Decision(text="I cannot help.", tool_calls=(), why="test"))
+    assert check_convert_currency_tool(CONVERT_CURRENCY_TOOL) is False
+    assert "the offline model made the calls [] with your schema" in capsys.readouterr().out
+
+
+def tool_message(call, functions):
+    name, call_id = call["function"]["name"], call["id"]
+    if name not in functions:
+        return {"role": "tool", "tool_call_id": call_id,
+                "content": f"Error: there is no tool {name!r}; the tools are {', '.join(functions)}."}
+    try:
+        arguments = json.loads(call["function"]["arguments"])
+    except json.JSONDecodeError as error:
+        return {"role": "tool", "tool_call_id": call_id, "content": f"Error: the arguments are not valid JSON ({error})."}
+    try:
+        result = functions[name](**arguments)
+    except Exception as error:
+        return {"role": "tool", "tool_call_id": call_id, "content": f"Error: {name} failed: {error}"}
+    return {"role": "tool", "tool_call_id": call_id, "content": str(result)}
+
+
+def test_tool_message_accepts_a_right_answer(capsys):
+    assert check_tool_message(tool_message) is True
+    assert capsys.readouterr().out.startswith("✅ every call gets a `tool` message")
+
+
+def test_tool_message_blank(capsys):
+    def blank(call, functions):
+        ...
+
+    assert check_tool_message(blank) is False
+    assert capsys.readouterr().out.startswith("✏️ Not attempted yet — write `tool_message")
+
+
+def test_tool_message_that_returns_only_the_output(capsys):
+    def output_only(call, functions):
+        return functions[call["function"]["name"]](**json.loads(call["function"]["arguments"]))
+
+    assert check_tool_message(output_only) is False
+    assert "return a dict like {'role': 'tool'" in capsys.readouterr().out
+
+
+def test_tool_message_without_str(capsys):
+    def raw_result(call, functions):
+        result = functions[call["function"]["name"]](**json.loads(call["function"]["arguments"]))
+        return {"role": "tool", "tool_call_id": call["id"], "content": result}
+
+    assert check_tool_message(raw_result) is False
+    assert "`content` must be a string; the API does not accept float: use str(result)" in capsys.readouterr().out
+
+
+def test_tool_message_with_the_wrong_id(capsys):
+    def wrong_id(call, functions):
+        return {**tool_message(call, functions), "tool_call_id": call["function"]["name"]}
+
+    assert check_tool_message(wrong_id) is False
+    assert "`tool_call_id` should be the call's id, call['id'] ('call_1')" in capsys.readouterr().out
+
+
+def test_tool_message_that_raises_for_an_unknown_tool(capsys):
+    def no_error_handling(call, functions):
+        result = functions[call["function"]["name"]](**json.loads(call["function"]["arguments"]))
+        return {"role": "tool", "tool_call_id": call["id"], "content": str(result)}
+
+    assert check_tool_message(no_error_handling) is False
+    out = capsys.readouterr().out
+    assert "for an unknown tool name, `tool_message` raised KeyError" in out and "list the tools that exist" in out
+
+
+def test_tool_message_that_lets_the_function_raise(capsys):
+    def catches_only_json_errors(call, functions):
+        name = call["function"]["name"]
+        if name not in functions:
+            return {"role": "tool", "tool_call_id": call["id"], "content": f"Error: no tool {name}; use get_weather."}
+        try:
+            arguments = json.loads(call["function"]["arguments"])
+        except json.JSONDecodeError:
+            return {"role": "tool", "tool_call_id": call["id"], "content": "Error: invalid JSON."}
+        return {"role": "tool", "tool_call_id": call["id"], "content": str(functions[name](**arguments))}
+
+    assert check_tool_message(catches_only_json_errors) is False
+    out = capsys.readouterr().out
+    assert "for a wrong argument name, `tool_message` raised TypeError" in out
+
+
+def test_tool_message_with_errors_that_do_not_say_error(capsys):
+    def quiet(call, functions):
+        message = tool_message(call, functions)
+        return {**message, "content": message["content"].removeprefix("Error: ")}
+
+    assert check_tool_message(quiet) is False
+    assert "the content should start with 'Error:'" in capsys.readouterr().out
+
+
+def test_tool_message_with_a_vague_error(capsys):
+    def vague(call, functions):
+        message = tool_message(call, functions)
+        if message["content"].startswith("Error:"):
+            return {**message, "content": "Error: something went wrong."}
+        return message
+
+    assert check_tool_message(vague) is False
+    assert "should name it and list the tools that exist" in capsys.readouterr().out

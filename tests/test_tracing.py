@@ -106,3 +106,57 @@ def test_a_reused_trace_id_keeps_its_earlier_spans():
             pass
     assert [t.trace_id for t in kept.traces()] == ["trace_course_1"]
     assert [span.span_data.name for span in kept.spans()] == ["first run", "second run"]
+
+
+def test_span_records_are_plain_json_with_ids_kind_name_times_and_data(tmp_path):
+    import json
+
+    from course_helpers.tracing import span_record, write_jsonl
+
+    kept = LocalTraceCollector()
+    set_trace_processors([kept])
+    with trace("records"), custom_span("load preferences", {"user": "ada"}):
+        pass
+    [span] = kept.spans()
+    record = span_record(span)
+    assert {key: record[key] for key in ("trace_id", "span_id", "parent_id", "kind", "name", "data")} == {
+        "trace_id": span.trace_id, "span_id": span.span_id, "parent_id": None, "kind": "custom",
+        "name": "load preferences", "data": {"name": "load preferences", "data": {"user": "ada"}},
+    }
+    assert (record["started_at"], record["ended_at"]) == (span.started_at, span.ended_at)
+    assert isinstance(record["duration_ms"], float) and record["duration_ms"] >= 0
+    path = tmp_path / "spans.jsonl"
+    assert write_jsonl([span, span], path) == 2
+    assert [json.loads(line) for line in path.read_text().splitlines()] == [record, record]
+
+
+def test_a_whole_run_exports_one_line_per_span(tmp_path):
+    import json
+
+    from course_helpers.tracing import write_jsonl
+
+    course = setup()
+    course.traces.clear()
+    run_weather_agent()
+    path = tmp_path / "run.jsonl"
+    assert write_jsonl(course.traces.spans(), path) == 7
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert [line["kind"] for line in lines] == ["task", "agent", "turn", "generation", "function", "turn", "generation"]
+    assert lines[4]["data"]["output"] == "Sunny in Paris" and lines[4]["parent_id"] == lines[2]["span_id"]
+
+
+def test_the_course_sanitisers_hide_how_many_digits_a_summary_duration_has():
+    import re
+
+    from nbval.plugin import get_sanitize_patterns
+
+    import course
+
+    def sanitise(text):
+        for regex, replace in get_sanitize_patterns(course.SANITIZERS.read_text()):
+            text = re.sub(regex, replace, text)
+        return text
+
+    line = "  agent: Assistant                       parent: Agent workflow            {} ms"
+    assert sanitise(line.format("    9")) == sanitise(line.format("  123"))
+    assert sanitise(line.format("9")).endswith("parent: Agent workflow DURATION")

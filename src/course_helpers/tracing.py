@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -125,3 +128,36 @@ _collector = LocalTraceCollector()
 def collector() -> LocalTraceCollector:
     """The course's trace collector, the one `setup()` installs (also `course.traces`)."""
     return _collector
+
+
+def span_record(span: Span[Any]) -> dict[str, Any]:
+    """One span as JSON-ready data: ids, kind, name, start and end times, duration in ms, and the span's own data."""
+    data = span.span_data.export()
+    data.pop("type", None)
+    return {
+        "trace_id": span.trace_id,
+        "span_id": span.span_id,
+        "parent_id": span.parent_id,
+        "kind": span.span_data.type,
+        "name": span_name(span),
+        "started_at": span.started_at,
+        "ended_at": span.ended_at,
+        "duration_ms": _elapsed_ms(span),
+        "data": data,
+    }
+
+
+def write_jsonl(spans: Iterable[Span[Any]], path: str | os.PathLike[str]) -> int:
+    """Write one JSON object per span (see `span_record`) to the file at `path`; return how many were written."""
+    lines = [json.dumps(span_record(span), default=str) for span in spans]
+    with open(path, "w", encoding="utf-8") as file:
+        file.writelines(f"{line}\n" for line in lines)
+    return len(lines)
+
+
+def _elapsed_ms(span: Span[Any]) -> float | None:
+    """The span's duration in ms (to the µs), or None while it has not ended."""
+    if span.started_at is None or span.ended_at is None:
+        return None
+    delta = datetime.fromisoformat(span.ended_at) - datetime.fromisoformat(span.started_at)
+    return round(delta.total_seconds() * 1000, 3)

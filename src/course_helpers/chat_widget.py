@@ -1,0 +1,158 @@
+"""A chat box for notebooks: type a message and watch an agent's reply stream in, tool calls and handoffs included."""
+
+from __future__ import annotations
+
+import asyncio
+from html import escape
+from typing import Any
+
+import ipywidgets as widgets
+from agents import Agent, Runner, RunResultStreaming, Session
+from agents.items import TResponseInputItem
+from agents.stream_events import StreamEvent
+from openai.types.responses import ResponseTextDeltaEvent
+
+_PREVIEW = 80  # characters of a tool's arguments or output shown on its line
+
+
+class ChatWidget:
+    """A live chat with an agent: a text box, a Send and a Stop button, and the conversation as it streams.
+
+    Each message runs `Runner.run_streamed`; text deltas are appended as they arrive, with one line per
+    tool call, tool output and handoff. The conversation carries over between messages: in `session`
+    if you pass one, otherwise in the widget (`result.to_input_list()`), and the next message goes to
+    the agent that answered last. In code, `await chat.send("...")` does what typing and Send do.
+    """
+
+    def __init__(self, agent: Agent[Any], session: Session | None = None) -> None:
+        self.agent = agent
+        self.session = session
+        self.lines: list[str] = []
+        self.task: asyncio.Task[RunResultStreaming] | None = None  # the reply started by Send or Enter
+        self._history: list[TResponseInputItem] = []
+        self._result: RunResultStreaming | None = None
+        self._replying = False  # True while the last line is the agent's reply being streamed
+        self._stopping = False
+        self._tool_names: dict[str, str] = {}
+        self.input = widgets.Text(placeholder="Type a message and press Enter", continuous_update=False,
+                                  layout=widgets.Layout(flex="1"))
+        self.send_button = widgets.Button(description="Send", button_style="primary")
+        self.stop_button = widgets.Button(description="Stop", disabled=True)
+        self.output = widgets.HTML()
+        self.view = widgets.VBox([self.output, widgets.HBox([self.input, self.send_button, self.stop_button])])
+        self.input.observe(self._on_submit, names="value")  # Enter (or leaving the box) sets the value
+        self.send_button.on_click(self._on_submit)
+        self.stop_button.on_click(lambda _: self.stop())
+        self._render()
+
+    @property
+    def transcript(self) -> str:
+        """The conversation so far as plain text, one line per message, tool call, tool output or handoff."""
+        return "\n".join(self.lines)
+
+    def __repr__(self) -> str:
+        turns = sum(line.startswith("You: ") for line in self.lines)
+        return f"<ChatWidget with {self.agent.name!r}: {turns} messages sent>"
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        """Jupyter shows the live widget; saved notebooks and terminals show the short text above."""
+        return {**self.view._repr_mimebundle_(**kwargs), "text/plain": repr(self)}
+
+    async def send(self, message: str) -> RunResultStreaming:
+        """Send one message, stream the reply into the widget, and return the finished streamed result."""
+        if self.send_button.disabled:
+            raise RuntimeError("A reply is still streaming: wait for it (`await chat.task`) or stop it first.")
+        run_input: str | list[TResponseInputItem] = message
+        if self.session is None:
+            run_input = [*self._history, {"role": "user", "content": message}]
+        self._result = result = Runner.run_streamed(self.agent, run_input, session=self.session)
+        self._stopping = failed = False
+        self._add_line(f"You: {message}")
+        self._set_busy(True)
+        try:
+            async for event in result.stream_events():
+                self._show(event)
+                await asyncio.sleep(0)  # let the kernel handle a Stop click between events
+        except Exception as error:  # a tripped guardrail, a provider error: show it, keep the chat usable
+            failed = True
+            self._add_line(f"⚠️ {type(error).__name__}: {' '.join(str(error).split())}")
+        finally:
+            self._set_busy(False)
+        if self._stopping:
+            self._add_line("⏹ stopped")
+        self.agent = result.last_agent
+        if not failed:
+            self._history = result.to_input_list()
+        return result
+
+    def stop(self) -> None:
+        """Cancel the reply being streamed, if any (`result.cancel()`)."""
+        if self._result is not None and not self._result.is_complete:
+            self._stopping = True
+            self._result.cancel()
+
+    def _on_submit(self, _: Any) -> None:
+        message = self.input.value.strip()
+        if not message or self.send_button.disabled:  # empty, or a reply is still streaming
+            return
+        self.input.value = ""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            raise RuntimeError(
+                "ChatWidget needs a running event loop, as in a Jupyter notebook; "
+                "in a script, use `await chat.send(message)` inside asyncio.run()."
+            ) from None
+        self.task = loop.create_task(self.send(message))
+
+    def _show(self, event: StreamEvent) -> None:
+        """Add what one stream event says to the conversation."""
+        if event.type == "raw_response_event":
+            if isinstance(event.data, ResponseTextDeltaEvent):
+                if not self._replying:
+                    self._add_line(f"{self._current_agent_name()}: ")
+                    self._replying = True
+                self.lines[-1] += event.data.delta
+                self._render()
+            return
+        if event.type == "agent_updated_stream_event":
+            return  # the handoff line says it; the agent's name starts its reply
+        item = event.item
+        if event.name == "tool_called":
+            name = item.tool_name or "tool"
+            self._tool_names[item.call_id or ""] = name
+            arguments = _field(item.raw_item, "arguments") or ""
+            self._add_line(f"  🔧 {name}({_preview(arguments)})")
+        elif event.name == "tool_output":
+            name = self._tool_names.get(item.call_id or "", "tool")
+            self._add_line(f"  ↩ {name}: {_preview(str(item.output))}")
+        elif event.name == "handoff_occured":
+            self._add_line(f"  ↪ handoff: {item.source_agent.name} → {item.target_agent.name}")
+        elif event.name == "message_output_created":
+            self._replying = False  # the message is complete: what streams next goes on a new line
+
+    def _current_agent_name(self) -> str:
+        return self._result.current_agent.name if self._result is not None else self.agent.name
+
+    def _add_line(self, line: str) -> None:
+        self._replying = False
+        self.lines.append(line)
+        self._render()
+
+    def _set_busy(self, busy: bool) -> None:
+        self.input.disabled = self.send_button.disabled = busy
+        self.stop_button.disabled = not busy
+
+    def _render(self) -> None:
+        text = escape(self.transcript) or "<i>No messages yet.</i>"
+        self.output.value = f'<pre style="white-space: pre-wrap; margin: 0">{text}</pre>'
+
+
+def _field(raw: Any, name: str) -> Any:
+    """A field of a raw SDK item, which may be a dict or a pydantic model."""
+    return raw.get(name) if isinstance(raw, dict) else getattr(raw, name, None)
+
+
+def _preview(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _PREVIEW else text[: _PREVIEW - 1] + "…"

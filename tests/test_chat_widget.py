@@ -1,0 +1,162 @@
+"""The chat widget streams replies into its output, shows tool calls and handoffs, keeps history, and can stop."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from agents import Agent, GuardrailFunctionOutput, SQLiteSession, function_tool, input_guardrail
+from agents.testing import ScriptedModel, assistant_message
+from agents.tracing import set_trace_processors
+
+from course_helpers import OfflineModel
+from course_helpers.chat_widget import ChatWidget
+from course_helpers.tracing import LocalTraceCollector
+
+
+@pytest.fixture(autouse=True)
+def local_traces_only():
+    """Keep these runs' traces in memory: the SDK's default exporter would warn that no OpenAI key is set."""
+    set_trace_processors([LocalTraceCollector()])
+
+
+@function_tool
+def get_weather(city: str) -> str:
+    """Get the current weather for a city."""
+    return f"The weather in {city} is sunny."
+
+
+def make_triage_agent() -> Agent:
+    weather_agent = Agent(name="Weather agent", handoff_description="Weather forecasts.", tools=[get_weather],
+                          model=OfflineModel())
+    return Agent(name="Triage agent", handoffs=[weather_agent], model=OfflineModel())
+
+
+def user_messages(model_input) -> list[str]:
+    return [item["content"] for item in model_input if item.get("role") == "user"]
+
+
+def test_a_reply_streams_in_word_by_word_with_handoff_and_tool_lines():
+    chat = ChatWidget(make_triage_agent())
+    shown: list[str] = []
+    chat.output.observe(lambda change: shown.append(change["new"]), names="value")
+    result = asyncio.run(chat.send("What is the weather in Tokyo?"))
+    assert chat.lines == [
+        "You: What is the weather in Tokyo?",
+        "  ↪ handoff: Triage agent → Weather agent",
+        '  🔧 get_weather({"city": "Tokyo"})',
+        "  ↩ get_weather: The weather in Tokyo is sunny.",
+        "Weather agent: The weather in Tokyo is sunny.",
+    ]
+    assert result.final_output == "The weather in Tokyo is sunny." and chat.agent.name == "Weather agent"
+    # The reply was shown while it grew, one word at a time, and HTML-escaped.
+    assert any(value.endswith("Weather agent: The weather</pre>") for value in shown)
+    assert "get_weather({&quot;city&quot;: &quot;Tokyo&quot;})" in chat.output.value
+    assert chat.send_button.disabled is False and chat.stop_button.disabled is True
+
+
+def test_history_carries_across_messages_without_a_session():
+    model = ScriptedModel([[assistant_message("Hello, Ada.")], [assistant_message("You are Ada.")]])
+    chat = ChatWidget(Agent(name="Assistant", model=model))
+
+    async def talk():
+        await chat.send("My name is Ada.")
+        await chat.send("What is my name?")
+
+    asyncio.run(talk())
+    assert user_messages(model.calls[1].input) == ["My name is Ada.", "What is my name?"]
+    assert chat.lines == ["You: My name is Ada.", "Assistant: Hello, Ada.", "You: What is my name?",
+                          "Assistant: You are Ada."]
+
+
+def test_history_carries_across_messages_in_a_session():
+    model = ScriptedModel([[assistant_message("Hello, Ada.")], [assistant_message("You are Ada.")]])
+    session = SQLiteSession("chat-widget-test")
+    chat = ChatWidget(Agent(name="Assistant", model=model), session=session)
+
+    async def talk():
+        await chat.send("My name is Ada.")
+        await chat.send("What is my name?")
+        return await session.get_items()
+
+    items = asyncio.run(talk())
+    assert user_messages(model.calls[1].input) == ["My name is Ada.", "What is my name?"]
+    assert user_messages(items) == ["My name is Ada.", "What is my name?"] and len(items) == 4
+
+
+def test_enter_and_the_send_button_each_schedule_one_reply():
+    chat = ChatWidget(make_triage_agent())
+
+    async def type_and_submit():
+        chat.input.value = "What is 12 * 7?"  # pressing Enter sets the value
+        assert chat.input.value == "" and chat.task is not None
+        await chat.task
+        with chat.input.hold_trait_notifications():  # typing, then clicking Send
+            chat.input.value = "What is 6 * 7?"
+            chat.send_button.click()
+        await chat.task
+
+    asyncio.run(type_and_submit())
+    assert [line for line in chat.lines if line.startswith("You: ")] == ["You: What is 12 * 7?", "You: What is 6 * 7?"]
+    assert chat.lines[-1] == "Triage agent: 6 * 7 = 42"
+
+
+def test_stop_cancels_the_reply_being_streamed():
+    chat = ChatWidget(make_triage_agent())
+
+    def stop_after_two_words(change):
+        if change["new"].endswith("Weather agent: The weather</pre>"):
+            chat.input.value = "What is 12 * 7?"  # ignored while a reply streams, and kept in the box
+            chat.stop_button.click()
+
+    chat.output.observe(stop_after_two_words, names="value")
+    result = asyncio.run(chat.send("What is the weather in Tokyo and Paris?"))
+    assert chat.lines[-2:] == ["Weather agent: The weather", "⏹ stopped"]
+    assert result.final_output is None and result.is_complete
+    assert chat.input.value == "What is 12 * 7?" and chat.task is None
+    assert chat.send_button.disabled is False and chat.stop_button.disabled is True
+
+
+def test_sending_while_a_reply_streams_says_to_wait():
+    chat = ChatWidget(make_triage_agent())
+
+    async def send_twice():
+        first = asyncio.create_task(chat.send("What is the weather in Tokyo?"))
+        await asyncio.sleep(0)  # the first send starts, and streams until its first pause
+        assert chat.send_button.disabled
+        with pytest.raises(RuntimeError, match="still streaming"):
+            await chat.send("What is 12 * 7?")
+        await first
+
+    asyncio.run(send_twice())
+
+
+def test_an_error_becomes_a_line_and_the_chat_goes_on():
+    @input_guardrail
+    def no_passwords(context, agent, message):
+        return GuardrailFunctionOutput(output_info=None, tripwire_triggered="password" in str(message))
+
+    chat = ChatWidget(Agent(name="Assistant", input_guardrails=[no_passwords], model=OfflineModel()))
+
+    async def talk():
+        await chat.send("My password is hunter2")
+        return await chat.send("What is 12 * 7?")
+
+    result = asyncio.run(talk())
+    assert chat.lines[1].startswith("⚠️ InputGuardrailTripwireTriggered: ")
+    assert chat.lines[-1] == "Assistant: 12 * 7 = 84"
+    assert user_messages(result.to_input_list()) == ["What is 12 * 7?"]  # the refused message was not kept
+
+
+def test_saved_notebooks_show_a_short_stable_text():
+    chat = ChatWidget(make_triage_agent())
+    bundle = chat._repr_mimebundle_()
+    assert bundle["text/plain"] == "<ChatWidget with 'Triage agent': 0 messages sent>"
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert "No messages yet." in chat.output.value
+
+
+def test_submitting_outside_an_event_loop_says_what_to_do():
+    chat = ChatWidget(make_triage_agent())
+    with pytest.raises(RuntimeError, match="needs a running event loop"):
+        chat.input.value = "Hello"

@@ -120,6 +120,35 @@ def test_handoffs_match_the_target_agents_description(message, target):
     assert decision.why.startswith("handed off with")
 
 
+def test_routing_comes_before_acting():
+    get_email = tool("get_email", "Show one email by its number.", number="integer")
+    drafter = handoff("Reply drafter", "Drafts replies to emails.")
+    conversation = user("Show me email 19.")
+    first = decide(conversation, [get_email, drafter])
+    assert calls(first) == [("get_email", {"number": 19})]
+    conversation += [Message("assistant", tool_calls=first.tool_calls),
+                     Message("tool", "From: Lena. Subject: tea order.", tool_call_id=first.tool_calls[0].call_id)]
+    assert decide(conversation, [get_email, drafter]).tool_calls == ()
+
+
+def test_dates_are_not_names():
+    book = tool("book_slot", "Book a meeting slot.", day="string", person="string")
+    decision = decide(user("Book Thursday at 14:00 with Lena"), [book])
+    assert calls(decision) == [("book_slot", {"day": "Thursday", "person": "Lena"})]
+
+
+class Triage(BaseModel):
+    category: Literal["important", "less_important", "junk"]
+    reason: str
+
+
+def test_explanations_quote_the_words_as_written():
+    assert "matched charged (score" in decide(user("I was charged twice"), [BILLING, SUPPORT]).why
+    triage = Triage.model_validate_json(decide(user("A newsletter, less urgent than usual"),
+                                                output_schema=Triage.model_json_schema()).text)
+    assert triage == Triage(category="less_important", reason="The message mentions: less.")
+
+
 def test_no_second_handoff_in_the_same_turn():
     conversation = user("I need a refund") + [
         Message("assistant", tool_calls=(ToolCall("call_1", "transfer_to_billing", {}),)),

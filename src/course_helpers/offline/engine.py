@@ -15,7 +15,7 @@ from typing import Any
 
 from .answers import answer_from_tool_results, plain_answer
 from .conversation import Decision, Message, ToolCall, ToolSpec
-from .text import clauses, content_words, split_identifier
+from .text import clauses, content_words, split_identifier, surface_words
 from .values import Filling, fill_object
 
 _NAME_WEIGHT = 3  # a word of the tool's name counts three times a word of its description
@@ -89,14 +89,15 @@ def _choose_calls(
 ) -> tuple[list[ToolCall], str]:
     functions = [t for t in tools if not t.is_handoff]
     handoffs = [t for t in tools if t.is_handoff]
-    handed_off = any(call.name.startswith(_HANDOFF_PREFIX) for call in made)
+    # Route first, then act: a handoff is only chosen before any tool has run in this turn.
+    may_hand_off = not made
     forced = next((t for t in tools if t.name == tool_choice), None)
 
     if forced is not None:
         matches = [_Match(forced, 0, frozenset(), request, because="tool_choice named it")]
     else:
         matches = _function_matches(request, functions, made)
-        handoff = _best(request, handoffs) if not handed_off else None
+        handoff = _best(request, handoffs) if may_hand_off else None
         best_function = max((m.score for m in matches), default=0)
         if handoff is not None and handoff.score > best_function:
             matches = [handoff]
@@ -193,7 +194,8 @@ def _arguments(tool: ToolSpec, sources: list[str]) -> tuple[dict[str, Any], Fill
 
 def _explain(match: _Match, arguments: dict[str, Any], filling: Filling) -> str:
     kind = "handed off with" if match.tool.is_handoff else "called"
-    because = match.because or f"the request matched {', '.join(sorted(match.hits))} (score {match.score})"
+    matched = ", ".join(surface_words(match.clause, set(match.hits)))
+    because = match.because or f"the request matched {matched} (score {match.score})"
     shown = json.dumps(arguments, ensure_ascii=False)
     notes = f" [{'; '.join(filling.notes)}]" if filling.notes else ""
     return f"{kind} {match.tool.name}{shown} because {because}{notes}"

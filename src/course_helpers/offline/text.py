@@ -20,6 +20,9 @@ _STOPWORDS = frozenset(
 # Capitalised only because they start a sentence.
 _SENTENCE_STARTERS = _STOPWORDS | {"find", "look", "check", "book", "write", "send", "create", "remember",
                                    "search", "add", "list", "translate", "summarise", "summarize", "explain"}
+# Capitalised, but dates rather than names.
+_CALENDAR = frozenset("""monday tuesday wednesday thursday friday saturday sunday january february march april
+    may june july august september october november december today tomorrow""".split())
 # Suffixes stripped so "forecasts", "forecasting" and "forecast" meet.
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ied", "es", "ed", "s")
 
@@ -43,6 +46,15 @@ def content_words(text: str) -> set[str]:
     """Stemmed words that carry meaning (no stop words), from prose or identifiers."""
     words = re.findall(r"[A-Za-z][A-Za-z']*|\d+", split_identifier(text))
     return {stem(w) for w in words if w.lower() not in _STOPWORDS and len(w) > 1}
+
+
+def surface_words(text: str, stems: set[str]) -> list[str]:
+    """The words of `text`, as written, whose stems are among `stems`: for explanations people read."""
+    seen: dict[str, None] = {}
+    for word in re.findall(r"[A-Za-z][A-Za-z']*|\d+", split_identifier(text)):
+        if stem(word) in stems:
+            seen.setdefault(word.lower().removesuffix("'s"))
+    return list(seen)
 
 
 def clauses(text: str) -> list[str]:
@@ -71,6 +83,7 @@ def proper_nouns(text: str) -> list[str]:
         for index, raw in enumerate(sentence.split() + [""]):
             word = raw.strip(".,;:!?()\"'")
             is_name = bool(re.match(r"^[A-Z][\w\-']*$", word)) and word != "I"
+            is_name = is_name and word.lower() not in _CALENDAR
             is_name = is_name and not (index == 0 and word.lower() in _SENTENCE_STARTERS)
             if is_name:
                 run_starts_sentence = run_starts_sentence or (not run and index == 0)

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .text import clauses, content_words, numbers, proper_nouns, quoted, split_identifier
+from .text import clauses, content_words, numbers, proper_nouns, quoted, split_identifier, surface_words
 
 _MISSING = object()
 _ENTITY = {"name", "city", "location", "place", "country", "person", "company", "destination", "origin",
@@ -135,15 +135,15 @@ def _enum(options: list[Any], name: str, hints: set[str], filling: Filling) -> A
     score, _, best, hits = max(scored)
     if score == 0:
         return _MISSING
-    filling.signals |= hits or {str(best).lower()}
+    filling.signals |= set(surface_words(filling.text, hits)) or {str(best).lower()}
     filling.notes.append(f"{name or 'value'}={best!r} (its words appear in the message)")
     return best
 
 
 def _boolean(name: str, hints: set[str], filling: Filling) -> bool:
-    hits = hints & content_words(filling.text)
-    filling.signals |= hits
-    filling.notes.append(f"{name}={bool(hits)} ({'matched ' + ', '.join(sorted(hits)) if hits else 'no match'})")
+    hits = surface_words(filling.text, hints & content_words(filling.text))
+    filling.signals |= set(hits)
+    filling.notes.append(f"{name}={bool(hits)} ({'matched ' + ', '.join(hits) if hits else 'no match'})")
     return bool(hits)
 
 

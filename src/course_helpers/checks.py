@@ -11,7 +11,7 @@ from typing import Any, Callable, Generic, TypeVar
 
 from pydantic import BaseModel
 
-__all__ = ["Hint", "checker", "is_blank"]
+__all__ = ["Hint", "checker", "is_blank", "offline_run_config"]
 
 _T = TypeVar("_T")
 _FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -58,6 +58,15 @@ def checker(blank_hint: str) -> Callable[[Callable[..., Any]], Callable[..., Any
         return check
 
     return decorate
+
+
+def offline_run_config() -> Any:
+    """A `RunConfig` on the offline model with tracing off: a check judges the same under any provider."""
+    from agents import RunConfig
+
+    from .offline import OfflineModel
+
+    return RunConfig(model=OfflineModel(), tracing_disabled=True)
 
 
 def is_blank(answer: Any) -> bool:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from agents import Agent, FunctionTool, RunConfig, Runner, ToolCallItem, ToolCallOutputItem, function_tool
+from agents import Agent, FunctionTool, Runner, ToolCallItem, ToolCallOutputItem, function_tool
 
-from course_helpers.checks import Hint, checker
-from course_helpers.offline import OfflineModel
+from course_helpers.checks import Hint, checker, offline_run_config
 
 QUESTION = "What time is it in Tokyo?"
 
@@ -30,7 +29,7 @@ async def check_time_tool(get_time: Any) -> str:
     if not get_time.description:
         raise Hint("add a one-line docstring: it becomes the tool's description, which the model reads.")
     agent = Agent(name="Clock", instructions="Answer using your tools.", tools=[_get_weather, get_time])
-    result = await Runner.run(agent, QUESTION, run_config=RunConfig(model=OfflineModel(), tracing_disabled=True))
+    result = await Runner.run(agent, QUESTION, run_config=offline_run_config())
     called = [item.raw_item.name for item in result.new_items if isinstance(item, ToolCallItem)]
     if called != ["get_time"]:
         raise Hint(f"asked {QUESTION!r}, the offline model called {called or 'no tool'}: "

@@ -6,10 +6,9 @@ import inspect
 from dataclasses import dataclass
 from typing import Any
 
-from agents import Agent, FunctionTool, ModelSettings, RunConfig, RunContextWrapper, Runner, function_tool
+from agents import Agent, FunctionTool, ModelSettings, RunContextWrapper, Runner, function_tool
 
-from course_helpers.checks import Hint, checker
-from course_helpers.offline import OfflineModel
+from course_helpers.checks import Hint, checker, offline_run_config
 
 _TWO_TOOLS_QUESTION = "What is the weather in Tokyo and the time in Paris?"
 
@@ -36,16 +35,12 @@ def _get_time(city: str) -> str:
     return f"It is 09:00 in {city}."
 
 
-def _offline_run() -> RunConfig:
-    """Checks run on the offline model, so they judge the same way whichever provider the notebook uses."""
-    return RunConfig(model=OfflineModel(), tracing_disabled=True)
-
 
 @checker("write `tools_called(result)` so it returns the names of the tools the run called, in order.")
 async def check_tools_called(tools_called: Any) -> str:
     """Check a function that lists the tool names in a RunResult, on a run with two calls and one with none."""
     agent = Agent(name="Travel desk", tools=[_get_weather, _get_time])
-    result = await Runner.run(agent, _TWO_TOOLS_QUESTION, run_config=_offline_run())
+    result = await Runner.run(agent, _TWO_TOOLS_QUESTION, run_config=offline_run_config())
     try:
         names = tools_called(result)
     except AttributeError as error:
@@ -62,7 +57,7 @@ async def check_tools_called(tools_called: Any) -> str:
         raise Hint(f"you returned item types {names}; return each tool call's name: `item.raw_item.name`.")
     if names != expected:
         raise Hint(f"for {_TWO_TOOLS_QUESTION!r} the run called {expected}, but you returned {names}.")
-    quiet = await Runner.run(agent, "Hello!", run_config=_offline_run())
+    quiet = await Runner.run(agent, "Hello!", run_config=offline_run_config())
     if (quiet_names := tools_called(quiet)) != []:
         raise Hint(f"a run that called no tool should give [], but you returned {quiet_names!r}.")
     return f"tools_called found {expected} in a real run, and [] in a run without tools."
@@ -85,7 +80,7 @@ async def check_home_city_tool(get_home_city: Any) -> str:
     agent = Agent(name="Concierge", tools=[get_home_city],
                   model_settings=ModelSettings(tool_choice=get_home_city.name))
     for user in _USERS:
-        result = await Runner.run(agent, "Where do I live?", context=user, run_config=_offline_run())
+        result = await Runner.run(agent, "Where do I live?", context=user, run_config=offline_run_config())
         outputs = [str(item.output) for item in result.new_items if item.type == "tool_call_output_item"]
         if not outputs or user.city not in outputs[0]:
             said = outputs[0] if outputs else "nothing"

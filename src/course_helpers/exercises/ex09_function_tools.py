@@ -11,7 +11,6 @@ from agents import (
     FunctionTool,
     FunctionToolResult,
     ModelSettings,
-    RunConfig,
     RunContextWrapper,
     Runner,
     ToolCallItem,
@@ -20,8 +19,7 @@ from agents import (
     function_tool,
 )
 
-from course_helpers.checks import Hint, checker
-from course_helpers.offline import OfflineModel
+from course_helpers.checks import Hint, checker, offline_run_config
 
 _CURRENCIES = {"EUR", "GBP", "JPY"}
 _CONVERT_QUESTION = "Convert 100 US dollars to GBP."
@@ -39,10 +37,6 @@ def check_availability(restaurant_name: str) -> str:
     """Check availability at a restaurant tonight."""
     return f"{restaurant_name} has free tables tonight."
 
-
-def _offline_run() -> RunConfig:
-    """Checks run on the offline model, so they judge the same way whichever provider the notebook uses."""
-    return RunConfig(model=OfflineModel(), tracing_disabled=True)
 
 
 @checker("write `convert_currency(amount: float, currency: Literal[...])` with `@function_tool` and a docstring.")
@@ -67,7 +61,7 @@ async def check_convert_currency(convert_currency: Any) -> str:
     # tool_choice forces the call, so the check does not depend on how the docstring is worded.
     agent = Agent(name="Bureau de change", tools=[convert_currency],
                   model_settings=ModelSettings(tool_choice=convert_currency.name))
-    result = await Runner.run(agent, _CONVERT_QUESTION, run_config=_offline_run())
+    result = await Runner.run(agent, _CONVERT_QUESTION, run_config=offline_run_config())
     call = next(item.raw_item for item in result.new_items if isinstance(item, ToolCallItem))
     output = next((str(item.output) for item in result.new_items if isinstance(item, ToolCallOutputItem)), "")
     if "error" in output.lower() or "80" not in output:
@@ -90,12 +84,12 @@ async def check_stop_after_booking(stop_after_booking: Any) -> str:
                    "`ToolsToFinalOutputResult(is_final_output=..., final_output=...)`.")
 
     agent = Agent(name="Host", tools=[book_table, check_availability], tool_use_behavior=stop_after_booking)
-    booking = await Runner.run(agent, "Book a table for 4 at Luigi's.", run_config=_offline_run())
+    booking = await Runner.run(agent, "Book a table for 4 at Luigi's.", run_config=offline_run_config())
     if booking.final_output != _BOOKING or len(booking.raw_responses) != 1:
         raise Hint(f"after book_table ran, the final output was {booking.final_output!r} after "
                    f"{len(booking.raw_responses)} model calls; stop at once with "
                    "`is_final_output=True, final_output=result.output` for the book_table result.")
-    checking = await Runner.run(agent, "Is there availability at Luigi's tonight?", run_config=_offline_run())
+    checking = await Runner.run(agent, "Is there availability at Luigi's tonight?", run_config=offline_run_config())
     if len(checking.raw_responses) != 2:
         raise Hint("after check_availability the run stopped too: return `ToolsToFinalOutputResult("
                    "is_final_output=False)` unless a result's `tool.name` is 'book_table'.")

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from agents import Agent, AgentOutputSchema, ModelBehaviorError, RunConfig, Runner, UserError
+from agents import Agent, AgentOutputSchema, ModelBehaviorError, Runner, UserError
 from agents.testing import ScriptedModel, assistant_message
 from pydantic import BaseModel
 
-from course_helpers.checks import Hint, checker
-from course_helpers.offline import OfflineModel
+from course_helpers.checks import Hint, checker, offline_run_config
 
 _FIELDS = ["title", "rating", "sentiment", "highlights"]
 _SENTIMENTS = {"positive", "negative", "mixed"}
@@ -46,7 +45,7 @@ async def check_movie_review(MovieReview: Any) -> str:
     if highlights.get("type") != "array" or highlights.get("items", {}).get("type") != "string":
         raise Hint("`highlights` should be a list of strings: `highlights: list[str]`.")
     agent = Agent(name="Critic", output_type=MovieReview)
-    result = await Runner.run(agent, _REVIEW, run_config=RunConfig(model=OfflineModel(), tracing_disabled=True))
+    result = await Runner.run(agent, _REVIEW, run_config=offline_run_config())
     review = result.final_output
     if not isinstance(review, MovieReview):
         raise Hint(f"the run gave a {type(review).__name__}, not a MovieReview.")

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from agents import Agent, FunctionTool, Handoff, RunConfig, Runner, ToolCallItem, ToolCallOutputItem
+from agents import Agent, FunctionTool, Handoff, Runner, ToolCallItem, ToolCallOutputItem
 
-from course_helpers.checks import Hint, checker
-from course_helpers.offline import OfflineModel
+from course_helpers.checks import Hint, checker, offline_run_config
 from course_helpers.offline.text import content_words
 
 __all__ = ["check_orchestrator", "check_shipping_handoff"]
@@ -19,10 +18,6 @@ _REFUND_REQUEST = "Order 7731 arrived damaged, please refund it."
 _EXISTING_ROUTES = {_BILLING_REQUEST: "Billing agent", _REFUND_REQUEST: "Refunds agent"}
 _TOOL_NAMES = {"refund_order": _REFUND_REQUEST, "answer_billing_question": _BILLING_REQUEST}
 
-
-def _offline_run() -> RunConfig:
-    """Checks run on the offline model, so they judge the same way whichever provider the notebook uses."""
-    return RunConfig(model=OfflineModel(), tracing_disabled=True)
 
 
 def _target_names(agent: Agent) -> list[str]:
@@ -40,7 +35,7 @@ async def check_shipping_handoff(triage_with_shipping: Any) -> str:
             f"the triage agent hands off to {targets}; add an agent named 'Shipping agent': "
             "`triage_agent.clone(handoffs=[*triage_agent.handoffs, shipping_agent])`."
         )
-    result = await Runner.run(triage_with_shipping, _SHIPPING_REQUEST, run_config=_offline_run())
+    result = await Runner.run(triage_with_shipping, _SHIPPING_REQUEST, run_config=offline_run_config())
     if result.last_agent.name != "Shipping agent":
         words = ", ".join(sorted(content_words(_SHIPPING_REQUEST)))
         raise Hint(
@@ -49,7 +44,7 @@ async def check_shipping_handoff(triage_with_shipping: Any) -> str:
             f"words customers use (the request's words are: {words})."
         )
     for request, expected in _EXISTING_ROUTES.items():
-        routed = await Runner.run(triage_with_shipping, request, run_config=_offline_run())
+        routed = await Runner.run(triage_with_shipping, request, run_config=offline_run_config())
         if routed.last_agent.name != expected:
             raise Hint(
                 f"{request!r} now goes to {routed.last_agent.name}, not {expected}. Keep the existing handoffs "
@@ -75,7 +70,7 @@ async def check_orchestrator(support_orchestrator: Any) -> str:
         if "input" not in tools[name].params_json_schema.get("properties", {}):
             raise Hint(f"{name!r} is a plain function tool; make it from the agent with `.as_tool(tool_name=...)`.")
     for name, request in _TOOL_NAMES.items():
-        result = await Runner.run(support_orchestrator, request, run_config=_offline_run())
+        result = await Runner.run(support_orchestrator, request, run_config=offline_run_config())
         called = [item.raw_item.name for item in result.new_items if isinstance(item, ToolCallItem)]
         if name not in called:
             raise Hint(

@@ -17,8 +17,7 @@ from agents import (
 )
 from agents.testing import ModelCall, ModelStep, ScriptedModel, assistant_message, function_call
 
-from course_helpers.checks import Hint, checker, is_blank
-from course_helpers.offline import OfflineModel
+from course_helpers.checks import Hint, checker, is_blank, offline_run_config
 
 __all__ = ["check_card_guardrail", "check_injection_guardrail"]
 
@@ -38,10 +37,6 @@ _INJECTED_PAGES = {
 }
 _RETURN_ALLOW = "return `ToolGuardrailFunctionOutput.allow()` for a page with no injected instructions"
 
-
-def _offline_run() -> RunConfig:
-    """Checks run on the offline model, so they judge the same way whichever provider the notebook uses."""
-    return RunConfig(model=OfflineModel(), tracing_disabled=True)
 
 
 @checker("fill in `no_card_numbers` so it trips on a 16-digit card number and lets other messages through.")
@@ -66,7 +61,7 @@ async def check_card_guardrail(no_card_numbers: Any) -> str:
 
 async def _trips(agent: Agent, message: str) -> bool:
     try:
-        await Runner.run(agent, message, run_config=_offline_run())
+        await Runner.run(agent, message, run_config=offline_run_config())
     except InputGuardrailTripwireTriggered:
         return True
     except AttributeError as error:

@@ -6,10 +6,9 @@ import asyncio
 import inspect
 from typing import Any
 
-from agents import Agent, RunConfig, Runner, SQLiteSession
+from agents import Agent, Runner, SQLiteSession
 
-from course_helpers.checks import Hint, checker
-from course_helpers.offline import OfflineModel
+from course_helpers.checks import Hint, checker, offline_run_config
 
 __all__ = ["check_continue_conversation", "check_undo_last_turn"]
 
@@ -17,16 +16,12 @@ _FIRST, _NEXT = "What is 12 * 7?", "What is 84 + 16?"
 _GUARD_SECONDS = 5  # far longer than a right answer takes; stops a loop that never ends from hanging the notebook
 
 
-def _offline_run() -> RunConfig:
-    """The offline model with tracing off: a check is the same everywhere and sends nothing anywhere."""
-    return RunConfig(model=OfflineModel(), tracing_disabled=True)
-
 
 @checker("return `result.to_input_list()` plus a new user message `{'role': 'user', 'content': message}`.")
 async def check_continue_conversation(continue_conversation: Any) -> str:
     """Check that `continue_conversation(result, message)` returns the whole history plus the new message."""
     agent = Agent(name="Assistant")
-    first = await Runner.run(agent, _FIRST, run_config=_offline_run())
+    first = await Runner.run(agent, _FIRST, run_config=offline_run_config())
     history = first.to_input_list()
     items = continue_conversation(first, _NEXT)
     if inspect.isawaitable(items):
@@ -59,7 +54,7 @@ async def check_continue_conversation(continue_conversation: Any) -> str:
             f"before the new message should come exactly `result.to_input_list()` ({len(history)} items: "
             f"the first question and the model's reply); you have {len(items) - 1}."
         )
-    second = await Runner.run(agent, items, run_config=_offline_run())
+    second = await Runner.run(agent, items, run_config=offline_run_config())
     total = len(second.to_input_list())
     return f"the next run was sent all {len(items)} items, and the conversation now holds {total}."
 

@@ -11,7 +11,7 @@ from agents.lifecycle import RunHooksBase  # `RunHooks` is RunHooksBase[...], wh
 from agents.tracing import Span, Trace, get_trace_provider, set_trace_provider
 from agents.tracing.provider import DefaultTraceProvider
 
-from course_helpers.checks import Hint, checker
+from course_helpers.checks import Hint, checker, offline_run_config
 from course_helpers.offline import OfflineModel
 
 __all__ = ["check_tool_recorder", "check_usage_logger"]
@@ -52,7 +52,7 @@ async def check_usage_logger(UsageLogger: Any) -> str:
         raise Hint(f"a new UsageLogger has no {', '.join(missing)}: set `self.llm_calls = 0`, "
                    "`self.total_tokens = 0` and `self.tools_used = []` in `__init__`.")
     result = await Runner.run(_weather_agent(), _QUESTION, hooks=hooks,
-                              run_config=RunConfig(model=OfflineModel(), tracing_disabled=True))
+                              run_config=offline_run_config())
     usage = result.context_wrapper.usage
     if hooks.llm_calls != usage.requests:
         raise Hint(f"the run made {usage.requests} model calls but `llm_calls` is {hooks.llm_calls!r}: "

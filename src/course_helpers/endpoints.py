@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from .errors import CourseSetupError
 from .model_ids import OFFLINE_MODEL_ID
-from .providers import _KEY_NAMES, GEMINI_BASE_URL, CourseModel, _find_key, _safe_url
+from .providers import GEMINI_BASE_URL, CourseModel, find_key, key_names, safe_url
 from .server import OfflineServer
 
 __all__ = ["ChatEndpoint", "chat_endpoint"]
@@ -33,7 +33,7 @@ class ChatEndpoint:
         parts = urlsplit(self.base_url)
         if parts.hostname in _LOOPBACK:
             return f"{self.model} at {parts.scheme}://{parts.hostname}:<port>{parts.path}"
-        return f"{self.model} at {_safe_url(self.base_url)}"
+        return f"{self.model} at {safe_url(self.base_url)}"
 
 
 def chat_endpoint(course: CourseModel, server: OfflineServer) -> ChatEndpoint:
@@ -46,14 +46,13 @@ def chat_endpoint(course: CourseModel, server: OfflineServer) -> ChatEndpoint:
         return ChatEndpoint(server.base_url.rstrip("/"), OFFLINE_MODEL_ID, "not-needed")
     if course.provider == "openai-compatible":
         base_url = os.environ.get("COURSE_BASE_URL", "").strip()
-        key, _ = _find_key(_KEY_NAMES["openai-compatible"])
+        key = find_key("openai-compatible")
         return ChatEndpoint(base_url.rstrip("/"), course.model_id, key or "not-needed")
     base_url = GEMINI_BASE_URL if course.provider == "gemini" else OPENAI_BASE_URL
-    key, _ = _find_key(_KEY_NAMES[course.provider])
+    key = find_key(course.provider)
     if not key:
-        names = " or ".join(_KEY_NAMES[course.provider])
         raise CourseSetupError(
-            f"The raw HTTP cells need {names} in the environment or Colab secrets (a key typed at the prompt "
+            f"The raw HTTP cells need {key_names(course.provider)} in the environment or Colab secrets (a key typed at the prompt "
             "is not kept); set it and re-run the notebook, or set COURSE_PROVIDER=offline."
         )
     return ChatEndpoint(base_url.rstrip("/"), course.model_id, key)

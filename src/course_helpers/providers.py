@@ -116,6 +116,16 @@ def _choose(provider: str | None) -> tuple[str, str, str | None, str | None]:
     return name, chosen_by, key, source
 
 
+def find_key(provider: str) -> str | None:
+    """The provider's API key from the environment or Colab secrets; never printed."""
+    return _find_key(_KEY_NAMES[provider])[0]
+
+
+def key_names(provider: str) -> str:
+    """Where a provider's key is read from, e.g. "GEMINI_API_KEY or GOOGLE_API_KEY"."""
+    return " or ".join(_KEY_NAMES[provider])
+
+
 def _find_key(names: tuple[str, ...]) -> tuple[str | None, str | None]:
     """The first key found under these names in the environment, then in Colab secrets."""
     for name in names:
@@ -187,7 +197,7 @@ def _real_provider(name: str, key: str | None, offline_hint: str) -> tuple[str, 
                 raise CourseSetupError("The openai-compatible provider needs a server: set COURSE_BASE_URL (for "
                                        "Ollama, http://localhost:11434/v1) and COURSE_MODEL, "
                                        f"or {offline_hint}.")
-            service = f"the server at {_safe_url(base_url)}"
+            service = f"the server at {safe_url(base_url)}"
             if not model_id:
                 raise CourseSetupError(f"The openai-compatible provider needs a model: set COURSE_MODEL to a "
                                        f"model {service} offers, or {offline_hint}.")
@@ -212,7 +222,7 @@ def _openai_client(api_key: str, base_url: str | None) -> Any:
     return AsyncOpenAI(api_key=api_key, base_url=base_url)
 
 
-def _safe_url(url: str) -> str:
+def safe_url(url: str) -> str:
     """The URL without user info or query, which could hold a secret."""
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.hostname}{f':{parts.port}' if parts.port else ''}{parts.path}"

@@ -1,0 +1,280 @@
+"""Every notebook in notebooks/ follows the course's conventions; each failure names the cell and what to fix."""
+
+import functools
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbval.plugin import get_sanitize_patterns
+
+import course
+
+NOTEBOOK_DIR = course.ROOT / "notebooks"
+NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+SETUP_CELL = "from course_helpers import setup\ncourse = setup()"
+CONTENTS_LINK = "[Contents](../README.md#syllabus)"
+COLAB_BADGE = (
+    "[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
+    "(https://colab.research.google.com/github/agents-from-first-principles/course/blob/main/notebooks/{name})"
+)
+RERUN = "re-run it with `python3 course.py execute notebooks/{name}`"
+
+SECRETS = {
+    "an API key (sk-...)": re.compile(r"\bsk-[A-Za-z0-9_-]{20,}"),
+    "a Google API key (AIza...)": re.compile(r"\bAIza[0-9A-Za-z_-]{35}"),
+    "an api_key set to a literal value": re.compile(r"""(?i)api_key["'\]]*\s*[=:]\s*["'][\w-]{8,}["']"""),
+    "a Bearer token": re.compile(r"\bBearer\s+[A-Za-z0-9._~+/-]{16,}"),
+    "a GitHub token": re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36}"),
+}
+MACHINE_PATH = re.compile(r"(?<![\w.~:/-])/(?:work|root|tmp|Users)/|(?<![\w.~:/-])/home/[^/\s]+|\b[A-Za-z]:\\+Users\\")
+MODEL_ID = re.compile(
+    r"\b(?:chatgpt|gpt|gemini|claude|text-embedding)-[\w.-]+"  # gpt-4.1-mini, gemini-2.5-flash, claude-sonnet-4
+    r"|(?<=[\"'/])o[134](?:-[\w.-]+)?(?=[\"'])"  # "o3", "o4-mini", "openai/o1" (only in strings: o1 may be a name)
+)
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+MARKDOWN_LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+@functools.cache
+def _read(path: Path) -> nbformat.NotebookNode:
+    return nbformat.read(path, as_version=4)
+
+
+def _where(path: Path, index: int, cell) -> str:
+    first_line = cell.source.strip().splitlines()[0][:60] if cell.source.strip() else "empty"
+    return f"{path.name}, cell {index + 1} ({first_line!r})"
+
+
+def _output_text(output) -> str:
+    """The text of one output: streams, text-like data and errors with their tracebacks (images are skipped)."""
+    if output.output_type == "stream":
+        text = output.text
+    elif output.output_type == "error":
+        text = "\n".join([output.ename, output.evalue, *output.traceback])
+    else:
+        data = output.get("data", {})
+        text = "\n".join(v if isinstance(v, str) else json.dumps(v) for k, v in data.items() if "image" not in k)
+    return ANSI_ESCAPE.sub("", text)
+
+
+def _texts(path: Path):
+    """(where, what, text) for every cell's source and every output."""
+    for index, cell in enumerate(_read(path).cells):
+        yield _where(path, index, cell), "source", cell.source
+        for output in cell.get("outputs", []):
+            yield _where(path, index, cell), "output", _output_text(output)
+
+
+def _number(path: Path) -> int:
+    return int(path.name[:2])
+
+
+each_notebook = pytest.mark.parametrize(
+    "path",
+    NOTEBOOKS or [pytest.param(None, marks=pytest.mark.skip(reason="notebooks/ has no notebooks yet"))],
+    ids=lambda path: path.name if path else "no-notebooks",
+)
+
+
+@each_notebook
+def test_file_name_and_kernel(path):
+    assert re.fullmatch(r"\d{2}_[a-z0-9_]+\.ipynb", path.name), f"{path.name}: name it NN_topic.ipynb (snake_case)."
+    kernel = _read(path).metadata.get("kernelspec", {}).get("name")
+    assert kernel == "python3", f"{path.name}: kernel is {kernel!r}; use the python3 kernel."
+
+
+@each_notebook
+def test_code_cells_ran_once_in_order(path):
+    code = [(index, cell) for index, cell in enumerate(_read(path).cells) if cell.cell_type == "code"]
+    for expected, (index, cell) in enumerate(code, start=1):
+        count = cell.execution_count
+        state = "was never run" if count is None else f"has execution count {count}, expected {expected}"
+        assert count == expected, f"{_where(path, index, cell)} {state}; {RERUN.format(name=path.name)}."
+
+
+@each_notebook
+def test_no_unexpected_errors(path):
+    for index, cell in enumerate(_read(path).cells):
+        if "raises-exception" in cell.metadata.get("tags", []):
+            continue
+        for output in cell.get("outputs", []):
+            assert output.output_type != "error", (
+                f"{_where(path, index, cell)} raised {output.ename}: {output.evalue[:200]}. Fix it, catch the error "
+                "and print it, or tag the cell raises-exception if the error is the lesson."
+            )
+
+
+@each_notebook
+def test_no_secrets(path):
+    for where, what, text in _texts(path):
+        for kind, pattern in SECRETS.items():
+            match = pattern.search(text)
+            assert not match, (
+                f"{where}: its {what} contains {kind} ({match.group()[:12]}...). Remove it (and revoke it if real); "
+                "setup() reads keys from the environment."
+            )
+
+
+@each_notebook
+def test_no_machine_paths(path):
+    for where, what, text in _texts(path):
+        match = MACHINE_PATH.search(text)
+        assert not match, (
+            f"{where}: its {what} shows the machine path {match.group()!r}. Use paths relative to the notebook, "
+            "and print names rather than full paths (or catch errors whose tracebacks show library paths)."
+        )
+
+
+@each_notebook
+def test_no_model_ids_in_code(path):
+    for index, cell in enumerate(_read(path).cells):
+        match = MODEL_ID.search(cell.source) if cell.cell_type == "code" else None
+        assert not match, (
+            f"{_where(path, index, cell)} names the model {match.group()!r}. Notebooks take their model from "
+            "setup(); model ids live in course_helpers."
+        )
+
+
+@each_notebook
+def test_title_cell(path):
+    cell = _read(path).cells[0]
+    where = _where(path, 0, cell)
+    assert cell.cell_type == "markdown", f"{where} must be the markdown title cell."
+    number = f"{_number(path):02d}"
+    assert re.match(rf"# {number} · \S", cell.source), f"{where} must start with the title '# {number} · Title'."
+    assert CONTENTS_LINK in cell.source, f"{where} needs the navigation line with {CONTENTS_LINK}."
+    if _number(path) > 0:
+        assert f"]({_number(path) - 1:02d}_" in cell.source, f"{where}: link the previous notebook in navigation."
+    if _number(path) < max(map(_number, NOTEBOOKS)):
+        assert f"]({_number(path) + 1:02d}_" in cell.source, f"{where}: link the next notebook in navigation."
+    badge = COLAB_BADGE.format(name=path.name)
+    assert badge in cell.source, f"{where} needs the Open in Colab badge for this file: {badge}"
+    assert "You will learn" in cell.source, f"{where} needs a **You will learn** list."
+
+
+@each_notebook
+def test_setup_cell(path):
+    cell = _read(path).cells[1]
+    assert cell.cell_type == "code" and cell.source.strip() == SETUP_CELL, (
+        f"{_where(path, 1, cell)} must be the setup cell, exactly:\n{SETUP_CELL}"
+    )
+
+
+@each_notebook
+def test_last_cell(path):
+    index = len(_read(path).cells) - 1
+    cell = _read(path).cells[index]
+    for part in ("## Recap", "## Questions", CONTENTS_LINK):
+        assert cell.cell_type == "markdown" and part in cell.source, (
+            f"{_where(path, index, cell)}: the last cell is markdown with ## Recap, ## Questions and the navigation "
+            f"line; {part!r} is missing."
+        )
+
+
+@each_notebook
+def test_relative_links_resolve(path):
+    for index, cell in enumerate(_read(path).cells):
+        if cell.cell_type != "markdown":
+            continue
+        for target in MARKDOWN_LINK.findall(cell.source):
+            if re.match(r"[a-z]+:|#", target):
+                continue  # web links and in-page anchors
+            file, _, anchor = target.partition("#")
+            resolved = (NOTEBOOK_DIR / file).resolve()
+            assert resolved.exists(), f"{_where(path, index, cell)} links to {target}, which does not exist."
+            if anchor and resolved.suffix == ".md":
+                headings = {
+                    re.sub(r"[^\w -]", "", line.lstrip("#").strip()).lower().replace(" ", "-")
+                    for line in resolved.read_text().splitlines()
+                    if line.startswith("#")
+                }
+                assert anchor in headings, f"{_where(path, index, cell)} links to {target}: no such heading."
+
+
+def _sanitize(text: str) -> str:
+    """Apply tests/nbval_sanitize.cfg as nbval does: every pattern, in file order."""
+    for regex, replace in get_sanitize_patterns(course.SANITIZERS.read_text()):
+        text = re.sub(regex, replace, text)
+    return text
+
+
+@pytest.mark.parametrize(
+    ("raw", "sanitized"),
+    [
+        ("<function get_weather at 0x7f3b2c1d9e80>", "<function get_weather at 0xADDRESS>"),
+        ("id 3f1c2a9e-8b7d-4c6e-9f0a-1b2c3d4e5f60", "id UUID"),
+        ("resp_67ccd2bed1ec8190b14f964abc0542670bb6a6b452d3795b", "resp_ID"),
+        ("call_JuN8E1bLzLbYnNo6HPKnaEan msg_67ccd2bf17f0819081ff3bb2cf6508e6", "call_ID msg_ID"),
+        ("chatcmpl-AbC123dEf456GhI789jKl0", "chatcmpl-ID"),
+        ("trace_0123456789abcdef0123456789abcdef", "trace_ID"),
+        ("span_0123456789abcdef01234567 group_0123456789abcdef01234567", "span_ID group_ID"),
+        ("at 2026-11-25T10:15:28.123456+00:00", "at TIMESTAMP"),
+        ("at 2026-11-25 10:15:28Z", "at TIMESTAMP"),
+        ("took 12.3 ms, then 850us", "took DURATION, then DURATION"),
+        ("0.42 s, 1.2s, 3.05 seconds", "DURATION, DURATION, DURATION"),
+        ("http://127.0.0.1:53412/v1 localhost:8000 [::1]:8000", "http://127.0.0.1:PORT/v1 localhost:PORT [::1]:PORT"),
+        ("/tmp/tmpab12_x9z/notes.txt", "TMPDIR/notes.txt"),
+        ("/var/folders/x1/abc_123/T/tmpab12_x9z", "TMPDIR"),
+        (r"C:\Users\ada\AppData\Local\Temp\tmpab12_x9z", "TMPDIR"),
+    ],
+)
+def test_sanitizers_hide_volatile_values(raw, sanitized):
+    assert _sanitize(raw) == sanitized
+
+
+@pytest.mark.parametrize(
+    "stable",
+    [
+        "flags = 0xFF",
+        "call_1 then call_2",
+        "trace_123",
+        "due 2026-11-25",
+        "a 5s timeout, in the 1990s, 3 msgs, 2 seconds",
+        "/tmp/notes.txt",
+        "port 8000",
+    ],
+)
+def test_sanitizers_keep_stable_values(stable):
+    assert _sanitize(stable) == stable
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text"),
+    [
+        (MACHINE_PATH, "File /work/main/.venv/lib/python3.11/site-packages/agents/run.py:12"),
+        (MACHINE_PATH, "saved to /root/.cache/notes"),
+        (MACHINE_PATH, "'/home/ada/course'"),
+        (MACHINE_PATH, "/tmp/tmpab12_x9z"),
+        (MACHINE_PATH, "/Users/ada/course"),
+        (MACHINE_PATH, r"C:\Users\ada\course"),
+        (MODEL_ID, 'Agent(name="a", model="gpt-4.1-mini")'),
+        (MODEL_ID, "model='o3'"),
+        (MODEL_ID, '"openai/o4-mini"'),
+        (MODEL_ID, '"litellm/gemini/gemini-2.5-flash"'),
+        (MODEL_ID, '"claude-sonnet-4"'),
+        (SECRETS["an API key (sk-...)"], "sk-proj-" + "a1B2" * 8),
+        (SECRETS["a Google API key (AIza...)"], "AIza" + "x" * 35),
+        (SECRETS["an api_key set to a literal value"], 'OpenAI(api_key="abcd1234efgh")'),
+        (SECRETS["an api_key set to a literal value"], 'os.environ["OPENAI_API_KEY"] = "abcd1234efgh"'),
+        (SECRETS["a Bearer token"], "Authorization: Bearer abcdefghijklmnop1234"),
+    ],
+)
+def test_checks_find_what_they_look_for(pattern, text):
+    assert pattern.search(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "https://example.com/home/page and https://example.com/tmp/x",
+        "notebooks/01_dataclasses.ipynb, data/tmp/x, ~/tmp/x",
+        "o1 = 1; course.model; print(agent.model)",
+        'api_key=os.environ["OPENAI_API_KEY"]',
+        'set OPENAI_API_KEY="..." or sk-...',
+    ],
+)
+def test_checks_leave_ordinary_text_alone(text):
+    patterns = [MACHINE_PATH, MODEL_ID, *SECRETS.values()]
+    assert not [pattern.pattern for pattern in patterns if pattern.search(text)]

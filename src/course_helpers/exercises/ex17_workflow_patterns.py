@@ -44,7 +44,9 @@ def check_room_gate(room_gate: Any) -> str:
     for booking in _ALLOWED:
         verdict = room_gate(booking)
         if verdict is not None:
-            raise Hint(f"the gate stopped {booking!r}, which follows every rule (it said {verdict!r}); return None then.")
+            raise Hint(
+                f"the gate stopped {booking!r}, which follows every rule (it said {verdict!r}); return None then."
+            )
     for booking, rule in _REFUSED:
         verdict = room_gate(booking)
         if verdict is None:
@@ -112,7 +114,8 @@ def _judge(*, varying: bool) -> Agent:
         feedback = "Say the day: Tuesday." + (f" Your draft began {draft.split()[0]!r}." if varying else "")
         return [assistant_message(json.dumps({"passed": "Tuesday" in draft, "feedback": feedback}))]
 
-    return Agent(name="Judge", output_type=_Feedback, model=ScriptedModel([ModelStep.respond(verdict) for _ in range(9)]))
+    judge_model = ScriptedModel([ModelStep.respond(verdict) for _ in range(9)])  # more calls than any check makes
+    return Agent(name="Judge", output_type=_Feedback, model=judge_model)
 
 
 def _writer(*drafts: str) -> Agent:

@@ -45,7 +45,8 @@ async def _visible(tool_filter: Any, agent_name: str) -> list[str]:
 async def check_front_desk_filter(front_desk_only: Any) -> str:
     """Check a dynamic tool filter: look-ups for every agent, reserve_copy only for the agent named 'Front desk'."""
     if not callable(front_desk_only):
-        raise Hint(f"`front_desk_only` should be a function (context, tool) -> bool, not a {type(front_desk_only).__name__}.")
+        kind = type(front_desk_only).__name__
+        raise Hint(f"`front_desk_only` should be a function (context, tool) -> bool, not a {kind}.")
     front_desk = await _visible(front_desk_only, "Front desk")
     librarian = await _visible(front_desk_only, "Librarian")
     missing = [name for name in _LOOKUPS if name not in front_desk or name not in librarian]
@@ -94,7 +95,8 @@ async def check_reading_list(reading_list: Any) -> str:
     seen = await _explore(reading_list)
     tool = seen["tools"].get("add_book")
     if tool is None:
-        raise Hint(f"the server has the tools {sorted(seen['tools'])}; add one named add_book with @reading_list.tool().")
+        names = sorted(seen["tools"])
+        raise Hint(f"the server has the tools {names}; add one named add_book with @reading_list.tool().")
     if tool.input_schema.get("properties", {}).get("book_name", {}).get("type") != "string":
         raise Hint("add_book should take one parameter, `book_name: str`.")
     if not tool.description:
@@ -104,5 +106,7 @@ async def check_reading_list(reading_list: Any) -> str:
     if seen["text"] is None:
         raise Hint(f"the resources are {seen['uris']}; add one with @reading_list.resource('reading-list://books').")
     if "Dracula" not in seen["text"] or "Emma" not in seen["text"]:
-        raise Hint(f"after adding Dracula and Emma the resource reads {seen['text']!r}; it should list every book added.")
+        raise Hint(
+            f"after adding Dracula and Emma the resource reads {seen['text']!r}; it should list every book added."
+        )
     return "add_book adds to the list, and reading-list://books shows it, over a real MCP connection."

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 import os
 import subprocess
@@ -16,51 +15,17 @@ import pytest
 from agents import Agent, ModelSettings, RunConfig, Runner, function_tool
 from agents.models import get_default_model
 from agents.retry import ModelRetryAdviceRequest
-from agents.run import get_default_agent_runner, set_default_agent_runner
+from agents.run import get_default_agent_runner
 from agents.testing import ScriptedModel, assistant_message
-from agents.tracing import get_trace_provider, set_trace_processors
+
+from conftest import SECRET, processors
 
 from course_helpers import model_ids, providers
 from course_helpers.errors import CourseProviderError, CourseSetupError
 from course_helpers.offline import OfflineModel, OfflineModelResponse
 from course_helpers.providers import setup
-from course_helpers.tracing import LocalTraceCollector
 
-SECRET = "sk-test-SECRET123"
-COURSE_VARIABLES = ("OPENAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY", "COURSE_PROVIDER", "COURSE_MODEL",
-                    "COURSE_BASE_URL", "COURSE_API_KEY", "OPENAI_DEFAULT_MODEL", "ANTHROPIC_API_KEY")
-
-
-class OpenAIExport:
-    """Stands in for the SDK's OpenAI trace exporter, so no test ever exports a trace over the network."""
-
-    def __init__(self):
-        self.processor = LocalTraceCollector()
-        self.api_keys = []
-
-
-@pytest.fixture(autouse=True)
-def fresh_course_state(monkeypatch):
-    """No keys or course settings, no Colab, no stdin; the SDK's runner, processors and env restored after."""
-    environ, runner, saved_processors = dict(os.environ), get_default_agent_runner(), processors()
-    for name in COURSE_VARIABLES:
-        os.environ.pop(name, None)
-    for module in ("google.colab", "google.colab.userdata"):
-        monkeypatch.delitem(sys.modules, module, raising=False)
-    monkeypatch.setattr(sys, "stdin", io.StringIO())
-    export = OpenAIExport()
-    monkeypatch.setattr("agents.tracing.processors.default_processor", lambda: export.processor)
-    monkeypatch.setattr(providers, "set_tracing_export_api_key", export.api_keys.append)
-    yield export
-    set_default_agent_runner(runner)
-    set_trace_processors(list(saved_processors))
-    os.environ.clear()
-    os.environ.update(environ)
-
-
-def processors() -> tuple:
-    """The SDK's current trace processors (read from its private list: there is no public getter)."""
-    return get_trace_provider()._multi_processor._processors
+pytestmark = pytest.mark.usefixtures("fresh_course_state")
 
 
 def run(agent, run_config=None):

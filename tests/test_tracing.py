@@ -7,10 +7,13 @@ import os
 
 from agents import Agent, Runner, custom_span, function_tool, trace
 from agents.tracing import set_trace_processors
-from test_providers import SECRET, fresh_course_state, processors  # noqa: F401  (the fixture is autouse)
+import pytest
+from conftest import SECRET, processors
 
 from course_helpers import setup
 from course_helpers.tracing import LocalTraceCollector, collector
+
+pytestmark = pytest.mark.usefixtures("fresh_course_state")
 
 
 @function_tool

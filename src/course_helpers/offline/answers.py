@@ -7,7 +7,6 @@ import json
 import operator
 import re
 from functools import lru_cache
-from typing import Any
 
 from ..paths import data_dir
 from .text import content_words
@@ -101,8 +100,3 @@ def plain_answer(message: str) -> tuple[str, str]:
     if (known := course_answer(message)) is not None:
         return known, "found the question in data/offline_answers.json"
     return FALLBACK, "no tool, handoff or known answer matched, so it said what it can do"
-
-
-def describe(value: Any) -> str:
-    """A short rendering of a value for explanations."""
-    return json.dumps(value, ensure_ascii=False)

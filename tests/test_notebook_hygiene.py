@@ -13,12 +13,7 @@ import course
 
 NOTEBOOK_DIR = course.ROOT / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
-SETUP_CELL = "from course_helpers import setup\ncourse = setup()"
 CONTENTS_LINK = "[Contents](../README.md#syllabus)"
-COLAB_BADGE = (
-    "[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
-    "(https://colab.research.google.com/github/agents-from-first-principles/course/blob/main/notebooks/{name})"
-)
 RERUN = "re-run it with `python3 course.py execute notebooks/{name}`"
 
 SECRETS = {
@@ -149,16 +144,19 @@ def test_title_cell(path):
         assert f"]({_number(path) - 1:02d}_" in cell.source, f"{where}: link the previous notebook in navigation."
     if _number(path) < max(map(_number, NOTEBOOKS)):
         assert f"]({_number(path) + 1:02d}_" in cell.source, f"{where}: link the next notebook in navigation."
-    badge = COLAB_BADGE.format(name=path.name)
-    assert badge in cell.source, f"{where} needs the Open in Colab badge for this file: {badge}"
     assert "You will learn" in cell.source, f"{where} needs a **You will learn** list."
 
 
 @each_notebook
 def test_setup_cell(path):
     cell = _read(path).cells[1]
-    assert cell.cell_type == "code" and cell.source.strip() == SETUP_CELL, (
-        f"{_where(path, 1, cell)} must be the setup cell, exactly:\n{SETUP_CELL}"
+    assert cell.cell_type == "code" and cell.source.strip() == course.setup_cell(), (
+        f"{_where(path, 1, cell)} must be the setup cell, exactly as `python3 course.py colab` writes it:\n"
+        f"{course.setup_cell()}"
+    )
+    printed = [output.get("text", "") for output in cell.outputs]
+    assert len(printed) == 1 and printed[0].startswith("Model: ") and printed[0].count("\n") == 1, (
+        f"{_where(path, 1, cell)} must print one line, the model it chose; {RERUN.format(name=path.name)}."
     )
 
 

@@ -61,7 +61,7 @@ class LocalTraceCollector(TracingProcessor):
             label = f"{'  ' * depth}{span.span_data.type}: {names[span.span_id]}"
             line = f"{label:<40} parent: {names.get(span.parent_id or '', '-')}"
             if durations:
-                line = f"{line:<72} {_duration_ms(span):>5} ms"
+                line = f"{line:<72} {_duration_ms(span)} ms"  # unpadded: only the number varies run to run
             lines.append(line)
         return "\n".join(lines)
 

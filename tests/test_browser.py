@@ -9,7 +9,6 @@ import http.server
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -23,6 +22,7 @@ from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 import course
+from course_helpers.mcp_servers.launch import free_port
 from tools import site
 
 SCREENSHOTS = course.BUILD / "screenshots"
@@ -61,12 +61,6 @@ def browser(tmp_path_factory):
     driver.quit()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def jupyter_lab(tmp_path):
     """JupyterLab on 127.0.0.1, offline like the tests, serving a copy of 00 without outputs; (url, folder)."""
@@ -80,7 +74,7 @@ def jupyter_lab(tmp_path):
     nbformat.write(notebook, notebooks / "00_start_here.ipynb")
     # No "get Jupyter news?" pop-up over the notebook, and no update check over the closed network.
     (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false", "checkForUpdates": false}')
-    port, token = _free_port(), secrets.token_hex(16)
+    port, token = free_port(), secrets.token_hex(16)
     env = course.offline_environment(os.environ)
     env.update(
         JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "settings"),

@@ -61,7 +61,7 @@ class LocalTraceCollector(TracingProcessor):
             label = f"{'  ' * depth}{span.span_data.type}: {names[span.span_id]}"
             line = f"{label:<40} parent: {names.get(span.parent_id or '', '-')}"
             if durations:
-                line = f"{line:<72} {_duration_ms(span)} ms"  # unpadded: only the number varies run to run
+                line = f"{line:<72} {round(_elapsed_ms(span) or 0)} ms"  # unpadded: only the number varies run to run
             lines.append(line)
         return "\n".join(lines)
 
@@ -112,14 +112,6 @@ def span_name(span: Span[Any]) -> str:
     if data.type == "mcp_tools":
         return str(data.server or "mcp_tools")
     return str(getattr(data, "name", None) or data.type)
-
-
-def _duration_ms(span: Span[Any]) -> int:
-    started, ended = span.started_at, span.ended_at
-    if started is None or ended is None:
-        return 0
-    delta = datetime.fromisoformat(ended) - datetime.fromisoformat(started)
-    return round(delta.total_seconds() * 1000)
 
 
 _collector = LocalTraceCollector()

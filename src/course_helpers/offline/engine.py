@@ -137,14 +137,15 @@ def _function_matches(request: str, functions: list[ToolSpec], made: list[ToolCa
     called = {call.name for call in made}
     fresh = [t for t in functions if t.name not in called]
     matches: list[_Match] = []
-    for clause in clauses(request) or [request]:
+    parts = clauses(request)
+    for clause in parts or [request]:
         match = _best(clause, fresh)
         if match is None and matches and _fills(matches[-1].tool, clause):
             # "weather in Tokyo and Paris": the second part reuses the first part's tool.
             match = _Match(matches[-1].tool, 0, frozenset(), clause, because=f"'{clause}' asks for the same tool again")
         if match is not None:
             matches.append(match)
-    if not matches and len(clauses(request)) > 1:
+    if not matches and len(parts) > 1:
         whole = _best(request, fresh)
         matches = [whole] if whole else []
     return matches

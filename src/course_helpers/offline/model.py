@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from agents import FunctionTool, Handoff, ModelResponse, ModelSettings, Usage
@@ -121,19 +122,24 @@ class _Turn:
     def response_id(self) -> str:
         return f"resp_offline_{self.number}"
 
-    @property
+    @cached_property
     def output(self) -> list[TResponseOutputItem]:
         if self.decision.tool_calls:
             return [_function_call(call) for call in self.decision.tool_calls]
         return [_message(self.decision.text or "", f"msg_offline_{self.number}")]
 
+    @cached_property
+    def _tokens(self) -> tuple[int, int]:
+        """(input, output) tokens, counted once per turn: the response, its span and its stream all report them."""
+        return token_usage(self.messages, self.tools, self.decision)
+
     @property
     def input_tokens(self) -> int:
-        return token_usage(self.messages, self.tools, self.decision)[0]
+        return self._tokens[0]
 
     @property
     def output_tokens(self) -> int:
-        return token_usage(self.messages, self.tools, self.decision)[1]
+        return self._tokens[1]
 
     def usage(self) -> Usage:
         return Usage(requests=1, input_tokens=self.input_tokens, output_tokens=self.output_tokens,

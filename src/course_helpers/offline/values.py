@@ -59,7 +59,8 @@ def _value(schema: dict[str, Any], name: str, filling: Filling, *, required: boo
     kinds = schema.get("type")
     if options or isinstance(kinds, list):
         choices = options or [{**schema, "type": kind} for kind in kinds]
-        concrete = [filling.resolve(c) for c in choices if filling.resolve(c).get("type") != "null"]
+        resolved = [filling.resolve(choice) for choice in choices]
+        concrete = [choice for choice in resolved if choice.get("type") != "null"]
         nullable = len(concrete) < len(choices)
         for choice in concrete:
             found = _value({**schema, **choice, "anyOf": None, "oneOf": None, "type": choice.get("type")},

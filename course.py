@@ -24,6 +24,9 @@ usage: python3 course.py COMMAND [ARGS...]
   docs [FOLDER]         render every notebook, outputs as stored, into a static site (default build/site)
   bench [--cold]        time set-up, each notebook, the offline model and the local server (--cold adds a fresh
                         install, about two minutes); prints a table and writes build/bench.md
+  variance [NOTEBOOK...] [--wire W]
+                        run notebooks unchanged through each provider wire against local model variants (the
+                        model-variance harness, also part of test); fails on any error output
   colab                 write each notebook's Open in Colab badge and setup cell from [tool.course] in pyproject.toml
   lock                  rewrite requirements-lock.txt from .venv
 
@@ -222,8 +225,16 @@ def run_tests(python: Path, pytest_args: Sequence[str]) -> int:
     return code
 
 
-def execute_notebook(notebook: "nbformat.NotebookNode", directory: Path, *, allow_errors: bool = False) -> None:
-    """Run an nbformat notebook in a fresh kernel of this Python, in `directory`, as nbval runs it in tests."""
+def execute_notebook(
+    notebook: "nbformat.NotebookNode",
+    directory: Path,
+    *,
+    allow_errors: bool = False,
+    env: Mapping[str, str] | None = None,
+) -> None:
+    """Run an nbformat notebook in a fresh kernel of this Python, in `directory`, as nbval runs it in tests.
+
+    `env` is the kernel's whole environment (default: this process's)."""
     from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
     from nbval.kernel import CURRENT_ENV_KERNEL_NAME, NbvalKernelspecManager
@@ -240,7 +251,7 @@ def execute_notebook(notebook: "nbformat.NotebookNode", directory: Path, *, allo
         resources={"metadata": {"path": str(directory)}},
     )
     try:
-        client.execute()
+        client.execute(**({} if env is None else {"env": dict(env)}))
     finally:
         manager.shutdown_kernel(now=True)  # a kernel we started is ours to stop
 
@@ -362,6 +373,11 @@ def bench(args: Sequence[str]) -> int:
     return _in_venv(code, args, env=offline_environment(os.environ))
 
 
+def variance(args: Sequence[str]) -> int:
+    code = "import sys, tools.variance; sys.exit(tools.variance.main(sys.argv[1:]))"
+    return _in_venv(code, args, env=offline_environment(os.environ))
+
+
 def lock(args: Sequence[str]) -> int:
     if args:
         print(USAGE, file=sys.stderr)
@@ -391,6 +407,7 @@ COMMANDS = {
     "execute": execute,
     "docs": docs,
     "bench": bench,
+    "variance": variance,
     "colab": colab,
     "lock": lock,
 }

@@ -63,8 +63,9 @@ def setup(provider: str | None = None) -> CourseModel:
 
     `provider` (or the COURSE_PROVIDER variable) is one of: offline, openai, gemini, litellm,
     openai-compatible. Without one, an OpenAI key picks openai, a Gemini/Google key picks gemini,
-    else offline. COURSE_MODEL overrides the model id; litellm needs it (a LiteLLM model string),
-    openai-compatible needs COURSE_BASE_URL and COURSE_MODEL (COURSE_API_KEY is optional).
+    else offline. COURSE_MODEL overrides the model id; litellm needs it (a LiteLLM model string) and
+    takes an optional COURSE_BASE_URL; openai-compatible needs COURSE_BASE_URL and COURSE_MODEL
+    (COURSE_API_KEY is optional for both).
     Keys come from the environment or Colab secrets and are passed to the client, never printed.
     """
     name, chosen_by, key, key_source = _choose(provider)
@@ -184,8 +185,10 @@ def _real_provider(name: str, key: str | None, offline_hint: str) -> tuple[str, 
         litellm.suppress_debug_info = True  # no "Give Feedback / Get Help" banner before our one sentence
         service, key_names = "LiteLLM", f"{key_names} or the key LiteLLM reads for this model"
 
+        base_url = os.environ.get("COURSE_BASE_URL", "").strip() or None  # a LiteLLM proxy or a local server
+
         def make(model: str) -> Model:
-            return LitellmModel(model, api_key=key)
+            return LitellmModel(model, base_url=base_url, api_key=key)
     else:
         from agents import OpenAIProvider
 

@@ -15,7 +15,8 @@ from urllib.parse import urlsplit
 
 from course_helpers.model_ids import OFFLINE_MODEL_ID
 from course_helpers.offline.conversation import Decision, Message, ToolCall, ToolSpec
-from course_helpers.offline.engine import decide, token_usage
+from course_helpers.offline.engine import token_usage
+from course_helpers.variants import VARIANTS, Variant, variant_named
 
 _HOST = "127.0.0.1"  # local only: nothing outside this machine can reach the server
 _CREATED = 0  # a fixed "created" time keeps responses, and the notebooks that print them, identical on every run
@@ -161,10 +162,6 @@ def _output_schema(raw: Any) -> dict[str, Any] | None:
 # ---------------------------------------------------------------- Decision -> OpenAI JSON
 
 
-def _arguments_json(call: ToolCall) -> str:
-    return json.dumps(call.arguments, ensure_ascii=False)
-
-
 def _usage(messages: list[Message], tools: list[ToolSpec], decision: Decision) -> dict[str, int]:
     """Token counts exactly as `OfflineModel` reports them."""
     prompt, completion = token_usage(messages, tools, decision)
@@ -173,10 +170,13 @@ def _usage(messages: list[Message], tools: list[ToolSpec], decision: Decision) -
 
 def _completion(completion_id: str, model: str, decision: Decision, usage: dict[str, int]) -> dict[str, Any]:
     """A `chat.completion` object for one decision."""
-    message: dict[str, Any] = {"role": "assistant", "content": decision.text if not decision.tool_calls else None}
+    content = decision.preamble if decision.tool_calls else decision.text
+    message: dict[str, Any] = {"role": "assistant", "content": content}
+    if decision.reasoning:  # the field DeepSeek, vLLM and LiteLLM use for a reasoning model's thoughts
+        message["reasoning_content"] = decision.reasoning
     if decision.tool_calls:
         message["tool_calls"] = [
-            {"id": c.call_id, "type": "function", "function": {"name": c.name, "arguments": _arguments_json(c)}}
+            {"id": c.call_id, "type": "function", "function": {"name": c.name, "arguments": c.arguments_json()}}
             for c in decision.tool_calls
         ]
     return {
@@ -211,14 +211,16 @@ def _chunks(
         return {**head, "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason, "logprobs": None}]}
 
     yield chunk({"role": "assistant", "content": ""})
+    if decision.reasoning:
+        yield chunk({"reasoning_content": decision.reasoning})
+    text = decision.preamble if decision.tool_calls else decision.text
+    for piece in _pieces(text or ""):
+        yield chunk({"content": piece})
     for index, call in enumerate(decision.tool_calls):
         opening = {"index": index, "id": call.call_id, "type": "function", "function": {"name": call.name}}
         yield chunk({"tool_calls": [opening]})
-        for piece in _pieces(_arguments_json(call)):
+        for piece in _pieces(call.arguments_json()):
             yield chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
-    if not decision.tool_calls:
-        for piece in _pieces(decision.text or ""):
-            yield chunk({"content": piece})
     yield chunk({}, "tool_calls" if decision.tool_calls else "stop")
     if usage is not None:
         yield {**head, "choices": [], "usage": usage}
@@ -232,9 +234,10 @@ class _HTTPServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, port: int, log_requests: bool):
+    def __init__(self, port: int, log_requests: bool, variant: Variant):
         super().__init__((_HOST, port), _Handler)
         self.log_requests = log_requests
+        self.variant = variant
         self._ids = itertools.count(1)
         self._ids_lock = threading.Lock()
 
@@ -326,7 +329,7 @@ class _Handler(BaseHTTPRequestHandler):
         tools = _tools(request.get("tools"))
         tool_choice = _tool_choice(request.get("tool_choice"), tools)
         output_schema = _output_schema(request.get("response_format"))
-        decision = decide(messages, tools, output_schema, tool_choice=tool_choice)
+        decision = self.server.variant.decide(messages, tools, output_schema, tool_choice=tool_choice)
 
         completion_id = self.server.next_completion_id()
         usage = _usage(messages, tools, decision)
@@ -359,8 +362,9 @@ class _Handler(BaseHTTPRequestHandler):
 class OfflineServer:
     """The offline model behind an OpenAI-compatible API on 127.0.0.1, served from a background thread."""
 
-    def __init__(self, port: int = 0, *, log_requests: bool = False):
-        self._httpd = _HTTPServer(port, log_requests)
+    def __init__(self, port: int = 0, *, log_requests: bool = False, variant: str | Variant = "offline"):
+        self.variant = variant_named(variant) if isinstance(variant, str) else variant
+        self._httpd = _HTTPServer(port, log_requests, self.variant)
         self.port: int = self._httpd.server_address[1]
         self.base_url = f"http://{_HOST}:{self.port}/v1"
         # A short poll interval lets close() return at once instead of after the default half second.
@@ -386,20 +390,27 @@ class OfflineServer:
         self.close()
 
     def __repr__(self) -> str:
-        return f"OfflineServer(base_url={self.base_url!r})"
+        variant = "" if self.variant.name == "offline" else f", variant={self.variant.name!r}"
+        return f"OfflineServer(base_url={self.base_url!r}{variant})"
 
 
-def start_server(port: int = 0) -> OfflineServer:
-    """Start the offline server on 127.0.0.1 (port 0: any free port); use `.base_url`, then `.close()`."""
-    return OfflineServer(port)
+def start_server(port: int = 0, *, variant: str | Variant = "offline") -> OfflineServer:
+    """Start the offline server on 127.0.0.1 (port 0: any free port); use `.base_url`, then `.close()`.
+
+    `variant` names a style from `course_helpers.variants.VARIANTS`, to try code against a chattier model.
+    """
+    return OfflineServer(port, variant=variant)
 
 
 def _main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m course_helpers.server", description=__doc__)
     parser.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (0 picks a free one; default 8000)")
-    port = parser.parse_args(argv).port
+    parser.add_argument("--variant", choices=list(VARIANTS), default="offline",
+                        help="how the model words its answers (see course_helpers.variants; default offline)")
+    args = parser.parse_args(argv)
+    port = args.port
     try:
-        server = OfflineServer(port, log_requests=True)
+        server = OfflineServer(port, log_requests=True, variant=args.variant)
     except OSError as error:
         sys.exit(f"Could not listen on {_HOST}:{port} ({error.strerror}); choose another port with --port.")
     with server:

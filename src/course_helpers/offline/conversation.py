@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -25,6 +26,13 @@ class ToolCall:
     call_id: str
     name: str
     arguments: dict[str, Any]
+    arguments_text: str | None = None  # the arguments as the model wrote them; None: compact JSON
+
+    def arguments_json(self) -> str:
+        """The arguments as the JSON string a provider sends."""
+        if self.arguments_text is not None:
+            return self.arguments_text
+        return json.dumps(self.arguments, ensure_ascii=False)
 
 
 @dataclass(frozen=True)
@@ -44,3 +52,5 @@ class Decision:
     text: str | None
     tool_calls: tuple[ToolCall, ...]
     why: str
+    preamble: str | None = None  # text some models write beside their tool calls ("Let me look that up.")
+    reasoning: str | None = None  # a reasoning summary, sent before the output by models that reason

@@ -414,7 +414,7 @@ def test_an_internal_failure_is_a_500_and_the_server_keeps_serving(server, monke
         raise RuntimeError("engine exploded")
 
     with httpx.Client(base_url=server.base_url) as http:
-        monkeypatch.setattr(server_module, "decide", broken_decide)
+        monkeypatch.setattr("course_helpers.variants.decide", broken_decide)
         failed = http.post("/chat/completions", json={"model": "m", "messages": [_USER]})
         monkeypatch.undo()
         after = http.post("/chat/completions", json={"model": "m", "messages": [_USER]})

@@ -101,11 +101,11 @@ def _one_call_at_a_time(
     for _ in range(len(made) + 1):
         decision = decide(replayed, tools, output_schema, tool_choice=tool_choice)
         missing = [call for call in decision.tool_calls if _key(call) not in unused]
-        if not decision.tool_calls:
+        if not unused and not decision.tool_calls:
             return decision
         if missing and (len(missing) < len(decision.tool_calls) or not unused):
             return replace(decision, tool_calls=(missing[0],))  # the next call of this batch, or of a new one
-        if missing:
+        if not decision.tool_calls or missing:
             break  # the replay no longer matches what happened (a forced tool_choice, say)
         batch = [unused.pop(_key(call)) for call in decision.tool_calls]
         replayed.append(Message("assistant", "", tuple(call for call, _ in batch)))

@@ -231,10 +231,11 @@ def execute_notebook(
     *,
     allow_errors: bool = False,
     env: Mapping[str, str] | None = None,
+    timeout: int = 600,
 ) -> None:
     """Run an nbformat notebook in a fresh kernel of this Python, in `directory`, as nbval runs it in tests.
 
-    `env` is the kernel's whole environment (default: this process's)."""
+    `env` is the kernel's whole environment (default: this process's); `timeout` bounds each cell, in seconds."""
     from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
     from nbval.kernel import CURRENT_ENV_KERNEL_NAME, NbvalKernelspecManager
@@ -243,7 +244,7 @@ def execute_notebook(
     client = NotebookClient(
         notebook,
         km=manager,
-        timeout=600,
+        timeout=timeout,
         allow_errors=allow_errors,
         record_timing=False,  # timestamps in cell metadata would change the file on every run
         coalesce_streams=True,  # the kernel splits prints into chunks at random; one output per stream is stable

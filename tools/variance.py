@@ -24,6 +24,7 @@ import course
 from course_helpers.server import OfflineServer
 
 KEY = "sk-variance-harness"  # any key: the local server accepts every one
+CELL_TIMEOUT = 120  # seconds; offline, the slowest cell takes a few, so a hang fails fast instead of stalling CI
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,8 @@ def errors_in(notebook: nbformat.NotebookNode) -> list[str]:
 def run_notebook(path: Path, wire: Wire, server: OfflineServer) -> list[str]:
     """Execute the notebook at `path` through `wire` against `server`; return its errors (none: it passed)."""
     notebook = nbformat.read(path, as_version=4)
-    course.execute_notebook(notebook, path.parent, allow_errors=True, env=wire.environment(server.base_url))
+    env = wire.environment(server.base_url)
+    course.execute_notebook(notebook, path.parent, allow_errors=True, env=env, timeout=CELL_TIMEOUT)
     return errors_in(notebook)
 
 

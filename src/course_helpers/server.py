@@ -1,4 +1,4 @@
-"""A local OpenAI-compatible Chat Completions server in front of the offline course model."""
+"""A local OpenAI-compatible server (Chat Completions and Responses) in front of the offline course model."""
 
 from __future__ import annotations
 
@@ -229,8 +229,24 @@ def _chunks(
 # ---------------------------------------------------------------- HTTP
 
 
+def _json_request(body: bytes) -> dict[str, Any]:
+    """The request body as a JSON object with a 'model' and, if given, a boolean 'stream'."""
+    try:
+        request = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise _BadRequest("The request body is not valid JSON; send a JSON object.") from None
+    if not isinstance(request, dict):
+        raise _BadRequest("The request body must be a JSON object.")
+    model = request.get("model")
+    if not isinstance(model, str) or not model:
+        raise _BadRequest("'model' must be a non-empty string, for example 'course-offline'.", "model")
+    if not isinstance(request.get("stream") or False, bool):
+        raise _BadRequest("'stream' must be true or false.", "stream")
+    return request
+
+
 class _HTTPServer(ThreadingHTTPServer):
-    """The standard threading HTTP server plus a completion-id counter and a logging switch."""
+    """The standard threading HTTP server plus response-id counters and a logging switch."""
 
     daemon_threads = True
 
@@ -238,12 +254,13 @@ class _HTTPServer(ThreadingHTTPServer):
         super().__init__((_HOST, port), _Handler)
         self.log_requests = log_requests
         self.variant = variant
-        self._ids = itertools.count(1)
+        self._ids = {prefix: itertools.count(1) for prefix in ("chatcmpl-offline-", "resp_offline_")}
         self._ids_lock = threading.Lock()
 
-    def next_completion_id(self) -> str:
+    def next_id(self, prefix: str) -> str:
+        """The next id for this kind of response: chatcmpl-offline-1, chatcmpl-offline-2, ... or resp_offline_1, ..."""
         with self._ids_lock:
-            return f"chatcmpl-offline-{next(self._ids)}"
+            return f"{prefix}{next(self._ids[prefix])}"
 
     def handle_error(self, request, client_address):
         if not isinstance(sys.exc_info()[1], ConnectionError):  # a client that hangs up mid-stream is not a bug
@@ -255,7 +272,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     # Speaking HTTP/1.0 (the default), each response closes its connection: a stream ends when the server is done.
     server: _HTTPServer
-    _routes = {"/v1/chat/completions": "POST", "/v1/models": "GET"}
+    _routes = {"/v1/chat/completions": "POST", "/v1/responses": "POST", "/v1/models": "GET"}
 
     def do_GET(self):
         self._dispatch("GET")
@@ -281,7 +298,8 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             body = self._read_body()
             if path not in self._routes:
-                message = f"Invalid URL ({method} {self.path}); use POST /v1/chat/completions or GET /v1/models."
+                message = (f"Invalid URL ({method} {self.path}); use POST /v1/chat/completions, POST /v1/responses "
+                           "or GET /v1/models.")
                 raise _BadRequest(message, status=404, code="unknown_url")
             if method != self._routes[path]:
                 message = f"{path} accepts {self._routes[path]} only, not {method}."
@@ -289,8 +307,10 @@ class _Handler(BaseHTTPRequestHandler):
             if path == "/v1/models":
                 model = {"id": OFFLINE_MODEL_ID, "object": "model", "created": _CREATED, "owned_by": "course"}
                 self._send_json(200, {"object": "list", "data": [model]})
+            elif path == "/v1/responses":
+                self._responses(_json_request(body))
             else:
-                self._chat_completions(body)
+                self._chat_completions(_json_request(body))
         except _BadRequest as error:
             self._send_error(error.status, str(error), "invalid_request_error", error.param, error.code)
         except ConnectionError:
@@ -306,21 +326,9 @@ class _Handler(BaseHTTPRequestHandler):
             raise _BadRequest("The Content-Length header must be a whole number of bytes.")
         return self.rfile.read(int(length))
 
-    def _chat_completions(self, body: bytes) -> None:
-        try:
-            request = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise _BadRequest("The request body is not valid JSON; send a JSON object.") from None
-        if not isinstance(request, dict):
-            raise _BadRequest("The request body must be a JSON object.")
-        model = request.get("model")
-        if not isinstance(model, str) or not model:
-            raise _BadRequest("'model' must be a non-empty string, for example 'course-offline'.", "model")
+    def _chat_completions(self, request: dict[str, Any]) -> None:
         if request.get("n", 1) != 1:
             raise _BadRequest("The offline model makes one choice per request; leave 'n' at 1.", "n")
-        stream = request.get("stream") or False
-        if not isinstance(stream, bool):
-            raise _BadRequest("'stream' must be true or false.", "stream")
         stream_options = request.get("stream_options") or {}
         if not isinstance(stream_options, dict):
             raise _BadRequest("'stream_options' must be an object such as {'include_usage': true}.", "stream_options")
@@ -331,19 +339,35 @@ class _Handler(BaseHTTPRequestHandler):
         output_schema = _output_schema(request.get("response_format"))
         decision = self.server.variant.decide(messages, tools, output_schema, tool_choice=tool_choice)
 
-        completion_id = self.server.next_completion_id()
+        completion_id, model = self.server.next_id("chatcmpl-offline-"), request["model"]
         usage = _usage(messages, tools, decision)
-        if not stream:
+        if not request.get("stream"):
             self._send_json(200, _completion(completion_id, model, decision, usage))
             return
         chunks = list(_chunks(completion_id, model, decision, usage if stream_options.get("include_usage") else None))
+        self._send_events([f"data: {json.dumps(chunk, ensure_ascii=False)}" for chunk in chunks] + ["data: [DONE]"])
+
+    def _responses(self, request: dict[str, Any]) -> None:
+        from course_helpers import responses_api  # the openai types it builds on take most of a second to import
+
+        messages, tools, output_schema, tool_choice = responses_api.read_request(request)
+        decision = self.server.variant.decide(messages, tools, output_schema, tool_choice=tool_choice)
+        response_id = self.server.next_id("resp_offline_")
+        response = responses_api.served_response(request, response_id, decision, token_usage(messages, tools, decision))
+        if not request.get("stream"):
+            self._send_json(200, responses_api.as_json(response))
+            return
+        self._send_events([f"event: {event.type}\ndata: {json.dumps(responses_api.as_json(event), ensure_ascii=False)}"
+                           for event in responses_api.stream_events(response)])
+
+    def _send_events(self, events: list[str]) -> None:
+        """A 200 stream of server-sent events, each already formatted without its blank-line terminator."""
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-cache")
         self.end_headers()
-        for chunk in chunks:
-            self.wfile.write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
-        self.wfile.write(b"data: [DONE]\n\n")
+        for event in events:
+            self.wfile.write(f"{event}\n\n".encode())
 
     def _send_json(self, status: int, payload: dict[str, Any]) -> None:
         data = json.dumps(payload, ensure_ascii=False).encode()

@@ -14,27 +14,8 @@ from agents.items import TResponseInputItem, TResponseOutputItem, TResponseStrea
 from agents.models.interface import Model, ModelTracing
 from agents.tool import Tool
 from agents.tracing import generation_span
-from openai.types.responses import (
-    Response,
-    ResponseCompletedEvent,
-    ResponseContentPartAddedEvent,
-    ResponseContentPartDoneEvent,
-    ResponseCreatedEvent,
-    ResponseFunctionCallArgumentsDeltaEvent,
-    ResponseFunctionCallArgumentsDoneEvent,
-    ResponseFunctionToolCall,
-    ResponseInProgressEvent,
-    ResponseOutputItemAddedEvent,
-    ResponseOutputItemDoneEvent,
-    ResponseOutputMessage,
-    ResponseOutputText,
-    ResponseTextDeltaEvent,
-    ResponseTextDoneEvent,
-    ResponseUsage,
-)
-from openai.types.responses.response_usage import InputTokensDetails, OutputTokensDetails
-
 from ..model_ids import OFFLINE_MODEL_ID
+from ..responses_api import output_items, response, stream_events
 from .conversation import Decision, Message, ToolCall, ToolSpec
 from .engine import decide, token_usage
 
@@ -88,7 +69,10 @@ class OfflineModel(Model):
         prompt: Any = None,
     ) -> AsyncIterator[TResponseStreamEvent]:
         turn = self._decide(system_instructions, input, model_settings, tools, output_schema, handoffs, tracing)
-        for event in _stream_events(turn, self.model_id):
+        final = response(turn.response_id, self.model_id, turn.output, (turn.input_tokens, turn.output_tokens),
+                         tool_choice="auto", tools=[], top_p=None, parallel_tool_calls=True,
+                         metadata={"why": turn.decision.why[:512]})
+        for event in stream_events(final):
             yield event
 
     def _decide(self, system_instructions, input, model_settings, tools, output_schema, handoffs,
@@ -124,9 +108,7 @@ class _Turn:
 
     @cached_property
     def output(self) -> list[TResponseOutputItem]:
-        if self.decision.tool_calls:
-            return [_function_call(call) for call in self.decision.tool_calls]
-        return [_message(self.decision.text or "", f"msg_offline_{self.number}")]
+        return output_items(self.decision, self.response_id)
 
     @cached_property
     def _tokens(self) -> tuple[int, int]:
@@ -194,72 +176,3 @@ def _message_dict(message: Message) -> dict[str, Any]:
     if message.tool_call_id:
         data["tool_call_id"] = message.tool_call_id
     return data
-
-
-def _function_call(call: ToolCall) -> ResponseFunctionToolCall:
-    return ResponseFunctionToolCall(id=f"fc_{call.call_id}", call_id=call.call_id, type="function_call",
-                                    name=call.name, arguments=json.dumps(call.arguments, ensure_ascii=False),
-                                    status="completed")
-
-
-def _message(text: str, item_id: str) -> ResponseOutputMessage:
-    return ResponseOutputMessage(id=item_id, type="message", role="assistant", status="completed",
-                                 content=[ResponseOutputText(type="output_text", text=text, annotations=[],
-                                                             logprobs=[])])
-
-
-def _chunks(text: str) -> list[str]:
-    """Word-by-word pieces that join back to exactly `text`."""
-    pieces, start = [], 0
-    for index, char in enumerate(text):
-        if char == " " and index > start:
-            pieces.append(text[start:index])
-            start = index
-    pieces.append(text[start:])
-    return [p for p in pieces if p]
-
-
-def _stream_events(turn: _Turn, model_id: str) -> list[TResponseStreamEvent]:
-    """The event sequence `agents.testing.ScriptedModel` emits, with word-by-word deltas."""
-    usage = ResponseUsage(input_tokens=turn.input_tokens, output_tokens=turn.output_tokens,
-                          total_tokens=turn.input_tokens + turn.output_tokens,
-                          input_tokens_details=InputTokensDetails(cached_tokens=0, cache_write_tokens=0),
-                          output_tokens_details=OutputTokensDetails(reasoning_tokens=0))
-    output = turn.output
-    response = Response(id=turn.response_id, created_at=0, model=model_id, object="response", output=output,
-                        tool_choice="auto", tools=[], top_p=None, parallel_tool_calls=True, status="completed",
-                        usage=usage, metadata={"why": turn.decision.why[:512]})
-    pending = response.model_copy(update={"output": [], "status": "in_progress", "usage": None})
-    events: list[Any] = [ResponseCreatedEvent(type="response.created", response=pending, sequence_number=0),
-                         ResponseInProgressEvent(type="response.in_progress", response=pending, sequence_number=1)]
-
-    def add(event_type: type, **fields: Any) -> None:
-        events.append(event_type(sequence_number=len(events), **fields))
-
-    for index, item in enumerate(output):
-        if isinstance(item, ResponseFunctionToolCall):
-            add(ResponseOutputItemAddedEvent, type="response.output_item.added", output_index=index,
-                item=item.model_copy(update={"arguments": "", "status": "in_progress"}))
-            for piece in _chunks(item.arguments):
-                add(ResponseFunctionCallArgumentsDeltaEvent, type="response.function_call_arguments.delta",
-                    item_id=item.id, output_index=index, delta=piece)
-            events.append(ResponseFunctionCallArgumentsDoneEvent.model_validate(
-                {"type": "response.function_call_arguments.done", "item_id": item.id, "output_index": index,
-                 "arguments": item.arguments, "name": item.name, "sequence_number": len(events)}))
-        else:
-            text = item.content[0].text
-            add(ResponseOutputItemAddedEvent, type="response.output_item.added", output_index=index,
-                item=item.model_copy(update={"content": [], "status": "in_progress"}))
-            add(ResponseContentPartAddedEvent, type="response.content_part.added", item_id=item.id,
-                output_index=index, content_index=0,
-                part=ResponseOutputText(type="output_text", text="", annotations=[], logprobs=[]))
-            for piece in _chunks(text):
-                add(ResponseTextDeltaEvent, type="response.output_text.delta", item_id=item.id,
-                    output_index=index, content_index=0, delta=piece, logprobs=[])
-            add(ResponseTextDoneEvent, type="response.output_text.done", item_id=item.id, output_index=index,
-                content_index=0, text=text, logprobs=[])
-            add(ResponseContentPartDoneEvent, type="response.content_part.done", item_id=item.id,
-                output_index=index, content_index=0, part=item.content[0])
-        add(ResponseOutputItemDoneEvent, type="response.output_item.done", output_index=index, item=item)
-    add(ResponseCompletedEvent, type="response.completed", response=response)
-    return events

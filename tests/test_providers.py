@@ -318,9 +318,9 @@ def test_setup_is_lazy_and_keeps_litellm_off_the_network():
 
 def fake_openai(monkeypatch, respond):
     """Every OpenAI client setup() makes talks to `respond` instead of the network, without retries."""
-    def client(api_key, base_url):
+    def client(api_key, base_url, timeout, client_class):
         transport = httpx.AsyncClient(transport=httpx.MockTransport(respond))
-        return openai.AsyncOpenAI(api_key=api_key, base_url=base_url, max_retries=0, http_client=transport)
+        return client_class(api_key=api_key, base_url=base_url, max_retries=0, http_client=transport)
 
     monkeypatch.setattr(providers, "_openai_client", client)
 
@@ -397,12 +397,14 @@ def test_streamed_failures_become_one_sentence_too(monkeypatch):
         asyncio.run(stream())
 
 
-def test_other_provider_errors_pass_through(monkeypatch):
+def test_a_refused_request_is_one_sentence_with_the_providers_own_message(monkeypatch):
     os.environ["OPENAI_API_KEY"] = SECRET
-    fake_openai(monkeypatch, failing_with(400, "Invalid schema for function 'x'"))
+    fake_openai(monkeypatch, failing_with(400, "Invalid schema for function 'x'.\nSee the docs."))
     setup()
-    with pytest.raises(openai.BadRequestError, match="Invalid schema"):
+    with pytest.raises(CourseProviderError) as raised:
         run(Agent(name="Assistant"))
+    assert str(raised.value) == ("OpenAI refused the request (400: Invalid schema for function 'x'. See the docs): "
+                                 "change what it names, or unset the key to run offline.")
 
 
 def test_the_sdk_can_still_retry_a_translated_error(monkeypatch):

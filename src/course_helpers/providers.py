@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import logging
 import os
 import sys
+import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
+
+import openai
+from openai.resources.chat import AsyncChat, AsyncCompletions
 
 from agents import (
     Model,
@@ -22,7 +29,7 @@ from agents import (
 from agents.run import AgentRunner, set_default_agent_runner
 
 from . import model_ids
-from .errors import CourseProviderError, CourseSetupError, explain_provider_error
+from .errors import CourseProviderError, CourseSetupError, NotAnAPIReply, Provider, explain_provider_error
 from .tracing import LocalTraceCollector, collector
 
 # LiteLLM must never fetch its cost map over the network; it reads this when it is first imported.
@@ -37,6 +44,19 @@ _KEY_NAMES = {
     "openai-compatible": ("COURSE_API_KEY",),
 }
 _SERVICES = {"openai": "OpenAI", "gemini": "Gemini", "litellm": "LiteLLM"}
+# Where a base URL may come from, and a right one to show when it is malformed.
+_URL_SETTINGS = {"openai": "OPENAI_BASE_URL", "litellm": "COURSE_BASE_URL", "openai-compatible": "COURSE_BASE_URL"}
+_URL_EXAMPLES = {"OPENAI_BASE_URL": "https://api.openai.com/v1", "COURSE_BASE_URL": "http://localhost:11434/v1"}
+OPENAI_HOST = "api.openai.com"
+# Timeouts and retries for real providers. A non-streamed reply arrives only once the whole answer is generated,
+# and a streamed one can pause while a reasoning model thinks, so the read timeout must fit a whole course answer:
+# seconds on a hosted model, tens of seconds on a reasoning model or a local model on a CPU; 60 s fits them and
+# COURSE_TIMEOUT raises it. Connecting is a handshake that takes well under a second to any server that is up,
+# so 5 s is plenty. One retry rides out a dropped connection, a 429 or a 5xx; the openai client's defaults
+# (a 600 s read timeout, retried twice) made a server that never answers cost half an hour.
+_DEFAULT_TIMEOUT = 60.0
+_CONNECT_TIMEOUT = 5.0
+_RETRIES = 1
 _OFFLINE_LINE = ("Model: offline course model (deterministic, no network, no key). To use a real LLM, "
                  "set OPENAI_API_KEY or GEMINI_API_KEY and re-run; see 00_start_here.")
 # How to get back to offline, by how the provider was chosen: a sentence to print, a clause for errors.
@@ -56,6 +76,22 @@ class CourseModel:
     description: str
     model: Model = dataclasses.field(repr=False)
     traces: LocalTraceCollector = dataclasses.field(repr=False)
+    # The key and base URL setup() used, for raw HTTP requests (endpoints.py); shown nowhere.
+    connection: Connection = dataclasses.field(default_factory=lambda: Connection(), repr=False, compare=False)
+
+
+class Connection:
+    """The API key and base URL of a real provider; its repr and str never show them."""
+
+    __slots__ = ("api_key", "base_url")
+
+    def __init__(self, api_key: str | None = None, base_url: str | None = None) -> None:
+        self.api_key, self.base_url = api_key, base_url
+
+    def __repr__(self) -> str:
+        return "Connection(<hidden>)"
+
+    __str__ = __repr__
 
 
 def setup(provider: str | None = None) -> CourseModel:
@@ -65,11 +101,13 @@ def setup(provider: str | None = None) -> CourseModel:
     openai-compatible. Without one, an OpenAI key picks openai, a Gemini/Google key picks gemini,
     else offline. COURSE_MODEL overrides the model id; litellm needs it (a LiteLLM model string) and
     takes an optional COURSE_BASE_URL; openai-compatible needs COURSE_BASE_URL and COURSE_MODEL
-    (COURSE_API_KEY is optional for both).
-    Keys come from the environment or Colab secrets and are passed to the client, never printed.
+    (COURSE_API_KEY is optional for both); openai honours OPENAI_BASE_URL as the openai client does.
+    COURSE_TIMEOUT sets how many seconds to wait for a real provider's answer (default 60).
+    Keys come from the environment, Colab secrets or a hidden prompt and are passed to the client, never printed.
     """
     name, chosen_by, key, key_source = _choose(provider)
     switch_back, offline_hint = _SWITCH_BACK[chosen_by]
+    _redact_logged_urls()
     if name == "offline":
         from .offline import OfflineModel
 
@@ -78,10 +116,10 @@ def setup(provider: str | None = None) -> CourseModel:
                              course_provider.get_model(None), collector())
         line = _OFFLINE_LINE
     else:
-        model_id, service, make_model = _real_provider(name, key, offline_hint)
+        model_id, service, base_url, make_model = _real_provider(name, key, offline_hint)
         course_provider = _CourseProvider(make_model(model_id), make_model)
         course = CourseModel(name, model_id, f"{model_id} via {service}", course_provider.get_model(None),
-                             collector())
+                             collector(), Connection(key, base_url))
         source = f"key from {key_source}" if key else "no key"
         if name == "litellm" and not key:
             source = "keys as LiteLLM reads them from the environment"
@@ -90,7 +128,7 @@ def setup(provider: str | None = None) -> CourseModel:
     # The SDK picks default model settings (e.g. GPT-5 reasoning options) from this name.
     os.environ["OPENAI_DEFAULT_MODEL"] = course.model_id
     set_default_agent_runner(_CourseRunner(course_provider))
-    _install_tracing(name, key)
+    _install_tracing(name, key, course.connection.base_url)
     print(line)
     return course
 
@@ -171,10 +209,15 @@ def _can_prompt() -> bool:
     return sys.stdin is not None and sys.stdin.isatty()
 
 
-def _real_provider(name: str, key: str | None, offline_hint: str) -> tuple[str, str, Callable[[str], Model]]:
-    """(default model id, service name, a function making the wrapped model for a name)."""
+def _real_provider(
+    name: str, key: str | None, offline_hint: str
+) -> tuple[str, str, str | None, Callable[[str], Model]]:
+    """(default model id, service name, base URL or None, a function making the wrapped model for a name)."""
     model_id = os.environ.get("COURSE_MODEL", "").strip() or model_ids.DEFAULT_MODEL_IDS.get(name, "")
     key_names = " or ".join(_KEY_NAMES[name])
+    url_setting = _URL_SETTINGS.get(name)
+    base_url = base_url_from(url_setting, offline_hint) if url_setting else None
+    timeout = _timeout_seconds(offline_hint)
     if name == "litellm":
         if not model_id:
             raise CourseSetupError('The litellm provider needs a model: set COURSE_MODEL to a LiteLLM model '
@@ -183,9 +226,9 @@ def _real_provider(name: str, key: str | None, offline_hint: str) -> tuple[str, 
         from agents.extensions.models.litellm_model import LitellmModel
 
         litellm.suppress_debug_info = True  # no "Give Feedback / Get Help" banner before our one sentence
-        service, key_names = "LiteLLM", f"{key_names} or the key LiteLLM reads for this model"
-
-        base_url = os.environ.get("COURSE_BASE_URL", "").strip() or None  # a LiteLLM proxy or a local server
+        litellm.request_timeout, litellm.num_retries = timeout, _RETRIES  # LiteLLM takes one number for both
+        service = f"LiteLLM at {safe_url(base_url)}" if base_url else "LiteLLM"
+        key_names = f"{key_names} or the key LiteLLM reads for this model"
 
         def make(model: str) -> Model:
             return LitellmModel(model, base_url=base_url, api_key=key)
@@ -193,42 +236,207 @@ def _real_provider(name: str, key: str | None, offline_hint: str) -> tuple[str, 
         from agents import OpenAIProvider
 
         service = _SERVICES.get(name, "")
-        base_url = GEMINI_BASE_URL if name == "gemini" else None
+        if name == "gemini":
+            base_url = GEMINI_BASE_URL
+        elif base_url and urlsplit(base_url).hostname != OPENAI_HOST:
+            service = f"the server at {safe_url(base_url)}"
         if name == "openai-compatible":
-            base_url = os.environ.get("COURSE_BASE_URL", "").strip()
             if not base_url:
                 raise CourseSetupError("The openai-compatible provider needs a server: set COURSE_BASE_URL (for "
                                        "Ollama, http://localhost:11434/v1) and COURSE_MODEL, "
                                        f"or {offline_hint}.")
-            service = f"the server at {safe_url(base_url)}"
             if not model_id:
                 raise CourseSetupError(f"The openai-compatible provider needs a model: set COURSE_MODEL to a "
                                        f"model {service} offers, or {offline_hint}.")
-        client = _openai_client(api_key=key or "not-needed", base_url=base_url)
+        client = _openai_client(api_key=key or "not-needed", base_url=base_url, timeout=timeout,
+                                client_class=_GeminiClient if name == "gemini" else openai.AsyncOpenAI)
         sdk_provider = OpenAIProvider(openai_client=client, use_responses=name == "openai")
         make = sdk_provider.get_model
 
     def make_model(model: str) -> Model:
-        def explain(error: Exception) -> str | None:
-            return explain_provider_error(error, service=service, model_id=model, key_names=key_names,
-                                          offline_hint=offline_hint)
+        provider = Provider(service, model, key_names, offline_hint, url_setting if base_url else None,
+                            base_url or "", timeout, key)
+        return _ErrorTranslatingModel(make(model), lambda error: explain_provider_error(error, provider))
 
-        return _ErrorTranslatingModel(make(model), explain)
-
-    return model_id, service, make_model
+    return model_id, service, base_url, make_model
 
 
-def _openai_client(api_key: str, base_url: str | None) -> Any:
-    """The OpenAI client for openai, gemini and openai-compatible (tests replace it to fake the network)."""
-    from openai import AsyncOpenAI
+def base_url_from(setting: str, offline_hint: str) -> str | None:
+    """The base URL in the variable `setting`, or None if unset; a malformed one is one `CourseSetupError`."""
+    url = os.environ.get(setting, "").strip()
+    if not url:
+        return None
+    parts = urlsplit(url)
+    example = _URL_EXAMPLES[setting]
+    if "://" not in url:
+        problem, example = "has no http:// or https:// in front", f"http://{safe_url(url)}"
+    elif parts.scheme not in ("http", "https"):
+        problem = "does not start with http:// or https://"
+    elif not parts.hostname:
+        problem = "has no host name"
+    elif not _port_is_a_number(url):
+        problem = "has a port that is not a number"
+    else:
+        return url
+    raise CourseSetupError(f"{setting} {problem} ({safe_url(url)!r}): set it to the server's API address, "
+                           f"for example {example}, or {offline_hint}.")
 
-    return AsyncOpenAI(api_key=api_key, base_url=base_url)
+
+def _port_is_a_number(url: str) -> bool:
+    try:
+        urlsplit(url).port
+    except ValueError:  # "Port could not be cast to integer value as 'abc'", or out of range
+        return False
+    return True
+
+
+def _timeout_seconds(offline_hint: str) -> float:
+    """Seconds to wait for a provider's answer: COURSE_TIMEOUT, or the default."""
+    text = os.environ.get("COURSE_TIMEOUT", "").strip()
+    try:
+        seconds = float(text) if text else _DEFAULT_TIMEOUT
+    except ValueError:
+        seconds = 0.0
+    if not seconds > 0:
+        raise CourseSetupError(f"COURSE_TIMEOUT must be a number of seconds, like 120 (it is {text!r}): "
+                               f"fix it, unset it for {_DEFAULT_TIMEOUT:g} s, or {offline_hint}.")
+    return seconds
+
+
+def _openai_client(api_key: str, base_url: str | None, timeout: float, client_class: type) -> Any:
+    """The OpenAI client for openai, gemini and openai-compatible (tests replace it to fake the network).
+
+    A query in the base URL (`?api-version=...`) becomes the client's default query: the client would
+    otherwise append its paths after it. Replies that are no API's fail as `NotAnAPIReply`.
+    """
+    parts = urlsplit(base_url or "")
+    return client_class(
+        api_key=api_key,
+        base_url=urlunsplit(parts._replace(query="")) if base_url else None,
+        default_query=dict(parse_qsl(parts.query)) or None,
+        timeout=openai.Timeout(timeout, connect=min(_CONNECT_TIMEOUT, timeout)),
+        max_retries=_RETRIES,
+        http_client=openai.DefaultAsyncHttpxClient(event_hooks={"response": [_check_api_reply]}),
+    )
+
+
+async def _check_api_reply(response: Any) -> None:
+    """Raise `NotAnAPIReply` for a successful reply that is not JSON (or, streamed, not server-sent events)."""
+    if not response.is_success:
+        return  # the client turns error statuses into its own exceptions
+    content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    try:
+        streamed = json.loads(response.request.content or b"{}").get("stream") is True
+    except (ValueError, AttributeError):
+        streamed = False
+    if streamed and content_type in ("text/event-stream", "application/json"):
+        return
+    if content_type == "application/json":
+        await response.aread()
+        try:
+            json.loads(response.content)
+            return
+        except ValueError:
+            pass
+    await response.aclose()
+    raise NotAnAPIReply(content_type)
 
 
 def safe_url(url: str) -> str:
-    """The URL without user info or query, which could hold a secret."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname}{f':{parts.port}' if parts.port else ''}{parts.path}"
+    """The URL as written, without user info, query or fragment, which could hold a secret."""
+    scheme, separator, rest = url.partition("://")
+    if not separator:
+        scheme, rest = "", url
+    netloc, slash, path = rest.split("?", 1)[0].split("#", 1)[0].partition("/")
+    return f"{scheme}{separator}{netloc.rpartition('@')[2]}{slash}{path}"
+
+
+# Gemini's OpenAI-compatible endpoint differs from OpenAI's Chat Completions; these are the differences that
+# the SDK's requests meet (sources in tests/test_gemini.py). It rejects these request fields as unknown:
+_GEMINI_REJECTED_FIELDS = ("store", "metadata", "parallel_tool_calls")
+
+
+class _GeminiClient(openai.AsyncOpenAI):
+    """The openai client, adapted to Gemini's OpenAI-compatible Chat Completions (see `_GeminiCompletions`)."""
+
+    @cached_property
+    def chat(self) -> AsyncChat:
+        chat = AsyncChat(self)
+        chat.__dict__["completions"] = _GeminiCompletions(self)  # what AsyncChat.completions would cache
+        return chat
+
+
+class _GeminiCompletions(AsyncCompletions):
+    """Sends only fields Gemini accepts, and gives its tool calls the ids and stream indexes OpenAI's have."""
+
+    async def create(self, **kwargs: Any) -> Any:  # type: ignore[override]
+        for field in _GEMINI_REJECTED_FIELDS:
+            kwargs.pop(field, None)
+        for tool in kwargs.get("tools") or ():
+            _drop_additional_properties(tool.get("function", {}).get("parameters"))
+        if isinstance(kwargs.get("response_format"), dict):
+            _drop_additional_properties(kwargs["response_format"].get("json_schema", {}).get("schema"))
+        reply = await super().create(**kwargs)
+        if isinstance(reply, openai.types.chat.ChatCompletion):
+            for choice in reply.choices:
+                for call in choice.message.tool_calls or ():
+                    call.id = call.id or _new_call_id()
+            return reply
+        return _reindexed_tool_calls(reply)
+
+
+def _drop_additional_properties(schema: Any) -> None:
+    """Remove `additionalProperties` from a JSON schema, at every depth: Gemini rejects the keyword."""
+    if isinstance(schema, dict):
+        schema.pop("additionalProperties", None)
+        for value in schema.values():
+            _drop_additional_properties(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            _drop_additional_properties(value)
+
+
+async def _reindexed_tool_calls(stream: Any) -> AsyncIterator[Any]:
+    """Gemini's stream, with each tool call at its own index and with an id.
+
+    Gemini streams each call whole, name included, but every one at index 0 and sometimes with an empty id;
+    OpenAI's client-side merging would glue parallel calls into one. A delta with a name starts a call.
+    """
+    started = 0
+    latest: dict[int, int] = {}  # Gemini's index -> the index of the call it last started
+    try:
+        async for chunk in stream:
+            for choice in chunk.choices:
+                for call in choice.delta.tool_calls or ():
+                    if call.function and call.function.name:
+                        latest[call.index], started = started, started + 1
+                        call.id = call.id or _new_call_id()
+                    call.index = latest.get(call.index, call.index)
+            yield chunk
+    finally:
+        await stream.close()
+
+
+def _new_call_id() -> str:
+    return f"call_{uuid.uuid4().hex[:24]}"
+
+
+class _RedactURLs(logging.Filter):
+    """Shows URLs in log records (httpx's "HTTP Request: POST <url>") as `safe_url` does."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(safe_url(str(arg)) if str(arg).startswith(("http://", "https://")) else arg
+                                for arg in record.args)
+        return True
+
+
+def _redact_logged_urls() -> None:
+    """Install `_RedactURLs` on the HTTP clients' loggers: httpx (the notebooks, LiteLLM) and httpx2 (openai)."""
+    for name in ("httpx", "httpx2"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(existing, _RedactURLs) for existing in logger.filters):
+            logger.addFilter(_RedactURLs())
 
 
 class _ErrorTranslatingModel(Model):
@@ -322,10 +530,10 @@ class _CourseRunner(AgentRunner):
         return {**kwargs, "run_config": config}
 
 
-def _install_tracing(name: str, key: str | None) -> None:
-    """Keep traces locally; only with OpenAI also export them to the OpenAI dashboard."""
+def _install_tracing(name: str, key: str | None, base_url: str | None) -> None:
+    """Keep traces locally; only with OpenAI's own API also export them to the OpenAI dashboard."""
     processors: list[TracingProcessor] = [collector()]
-    if name == "openai" and key:
+    if name == "openai" and key and urlsplit(base_url or f"https://{OPENAI_HOST}").hostname == OPENAI_HOST:
         from agents.tracing.processors import default_processor  # the SDK's exporter to the OpenAI dashboard
 
         set_tracing_export_api_key(key)

@@ -423,7 +423,9 @@ def test_litellm_is_set_up_and_its_failures_become_one_sentence(monkeypatch, cap
     os.environ.update(COURSE_PROVIDER="litellm", COURSE_MODEL="anthropic/claude-test", COURSE_API_KEY=SECRET)
     course = setup()
     assert (course.provider, course.description) == ("litellm", "anthropic/claude-test via LiteLLM")
-    assert type(course.model.inner).__name__ == "LitellmModel" and course.model.inner.api_key == SECRET
+    from agents.extensions.models.litellm_model import LitellmModel
+
+    assert isinstance(course.model.inner, LitellmModel) and course.model.inner.api_key == SECRET
     assert processors() == (course.traces,)
 
     async def rate_limited(**kwargs):

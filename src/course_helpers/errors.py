@@ -43,9 +43,12 @@ class CourseProviderError(CourseError):
 class NotAnAPIReply(OpenAIError):
     """A successful HTTP reply whose body is not the API's (an HTML page, plain text, broken JSON)."""
 
-    def __init__(self, content_type: str) -> None:
+    def __init__(self, content_type: str, streamed: bool) -> None:
         super().__init__(f"The reply is {content_type or 'untyped'}, not an API reply.")
-        self.content_type = content_type
+        if "html" in content_type:
+            self.what = "an HTML page"
+        else:
+            self.what = "a reply that is not a stream of events" if streamed else "a reply that is not JSON"
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,7 @@ def explain_provider_error(error: Exception, provider: Provider) -> str | None:
     chain = list(_chain(error))
     text = str(error)
     if reply := next((e for e in chain if isinstance(e, NotAnAPIReply)), None):
-        return _not_an_api(provider, "an HTML page" if "html" in reply.content_type else "a reply that is not JSON")
+        return _not_an_api(provider, reply.what)
     if "Empty or invalid response from LLM endpoint" in text:  # LiteLLM's words for the same
         return _not_an_api(provider, "an HTML page" if "<html" in text.lower() else "a reply that is not JSON")
     if isinstance(error, AuthenticationError) or (

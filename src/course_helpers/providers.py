@@ -20,6 +20,7 @@ from openai.resources.chat import AsyncChat, AsyncCompletions
 from agents import (
     Model,
     ModelProvider,
+    ModelSettings,
     MultiProvider,
     RunConfig,
     TracingProcessor,
@@ -226,12 +227,25 @@ def _real_provider(
         from agents.extensions.models.litellm_model import LitellmModel
 
         litellm.suppress_debug_info = True  # no "Give Feedback / Get Help" banner before our one sentence
-        litellm.request_timeout, litellm.num_retries = timeout, _RETRIES  # LiteLLM takes one number for both
         service = f"LiteLLM at {safe_url(base_url)}" if base_url else "LiteLLM"
         key_names = f"{key_names} or the key LiteLLM reads for this model"
+        limits = {"timeout": timeout, "num_retries": _RETRIES}  # LiteLLM's own, per call; one timeout for all
+
+        class CourseLitellmModel(LitellmModel):
+            """A `LitellmModel` with the course's timeout and retries, unless the agent's settings name their own."""
+
+            async def get_response(self, system_instructions: Any, input: Any, model_settings: ModelSettings,
+                                   *args: Any, **kwargs: Any) -> Any:
+                return await super().get_response(system_instructions, input,
+                                                  _with_extra_args(model_settings, limits), *args, **kwargs)
+
+            def stream_response(self, system_instructions: Any, input: Any, model_settings: ModelSettings,
+                                *args: Any, **kwargs: Any) -> Any:
+                return super().stream_response(system_instructions, input,
+                                               _with_extra_args(model_settings, limits), *args, **kwargs)
 
         def make(model: str) -> Model:
-            return LitellmModel(model, base_url=base_url, api_key=key)
+            return CourseLitellmModel(model, base_url=base_url, api_key=key)
     else:
         from agents import OpenAIProvider
 
@@ -259,6 +273,11 @@ def _real_provider(
         return _ErrorTranslatingModel(make(model), lambda error: explain_provider_error(error, provider))
 
     return model_id, service, base_url, make_model
+
+
+def _with_extra_args(settings: ModelSettings, defaults: dict[str, Any]) -> ModelSettings:
+    """`settings` with `defaults` added to its extra arguments, which win."""
+    return dataclasses.replace(settings, extra_args={**defaults, **(settings.extra_args or {})})
 
 
 def base_url_from(setting: str, offline_hint: str) -> str | None:
@@ -329,9 +348,9 @@ async def _check_api_reply(response: Any) -> None:
         streamed = json.loads(response.request.content or b"{}").get("stream") is True
     except (ValueError, AttributeError):
         streamed = False
-    if streamed and content_type in ("text/event-stream", "application/json"):
+    if streamed and content_type == "text/event-stream":
         return
-    if content_type == "application/json":
+    if not streamed and content_type == "application/json":
         await response.aread()
         try:
             json.loads(response.content)
@@ -339,7 +358,7 @@ async def _check_api_reply(response: Any) -> None:
         except ValueError:
             pass
     await response.aclose()
-    raise NotAnAPIReply(content_type)
+    raise NotAnAPIReply(content_type, streamed)
 
 
 def safe_url(url: str) -> str:

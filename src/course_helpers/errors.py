@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -62,7 +62,7 @@ class Provider:
     url_setting: str | None = None  # the variable that set the base URL; None for the provider's own URL
     base_url: str = ""
     timeout: float = 0.0
-    api_key: str | None = None  # only to scrub it from the provider's own messages
+    api_key: str | None = field(default=None, repr=False)  # only to scrub it from the provider's own messages
 
 
 _MODEL_NOT_FOUND_CODES = ("model_not_found", "NOT_FOUND")

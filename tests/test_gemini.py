@@ -97,7 +97,8 @@ def gemini(request) -> Reply:
         return {"id": "x", "object": "chat.completion.chunk", "created": 0, "model": body["model"],
                 "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
 
-    calls = [chunk({"role": "assistant", "tool_calls": [{"index": 0, **call}]}) for call in answer.get("tool_calls", [])]
+    calls = [chunk({"role": "assistant", "tool_calls": [{"index": 0, **call}]})
+             for call in answer.get("tool_calls", [])]
     text = [chunk({"role": "assistant", "content": answer["content"]})] if "content" in answer else []
     return sse_reply([*calls, *text, chunk({}, "stop"), "[DONE]"])
 
@@ -144,7 +145,9 @@ def test_the_gemini_provider_runs_parallel_tool_calls_with_openai_only_settings(
 
     assert result.final_output == "Sunny in Paris. Sunny in Oslo."
     first, second = (request.body for request in server.requests)
-    assert not {"store", "metadata", "parallel_tool_calls"} & set(first) and not schemas_with_additional_properties(first)
+    assert not {"store", "metadata", "parallel_tool_calls"} & set(first)
+    assert not schemas_with_additional_properties(first)
+    assert get_weather.params_json_schema["additionalProperties"] is False  # the agent's own schema is untouched
     calls = second["messages"][1]["tool_calls"]
     assert [json.loads(call["function"]["arguments"]) for call in calls] == [{"city": c} for c in CITIES]
     assert len({call["id"] for call in calls}) == 2 and all(call["id"] for call in calls)

@@ -391,10 +391,9 @@ class _GeminiCompletions(AsyncCompletions):
     async def create(self, **kwargs: Any) -> Any:  # type: ignore[override]
         for field in _GEMINI_REJECTED_FIELDS:
             kwargs.pop(field, None)
-        for tool in kwargs.get("tools") or ():
-            _drop_additional_properties(tool.get("function", {}).get("parameters"))
-        if isinstance(kwargs.get("response_format"), dict):
-            _drop_additional_properties(kwargs["response_format"].get("json_schema", {}).get("schema"))
+        for field in ("tools", "response_format"):  # the SDK passes the agent's own schemas: copy, don't edit
+            if field in kwargs:
+                kwargs[field] = _without_additional_properties(kwargs[field])
         reply = await super().create(**kwargs)
         if isinstance(reply, openai.types.chat.ChatCompletion):
             for choice in reply.choices:
@@ -404,15 +403,14 @@ class _GeminiCompletions(AsyncCompletions):
         return _reindexed_tool_calls(reply)
 
 
-def _drop_additional_properties(schema: Any) -> None:
-    """Remove `additionalProperties` from a JSON schema, at every depth: Gemini rejects the keyword."""
-    if isinstance(schema, dict):
-        schema.pop("additionalProperties", None)
-        for value in schema.values():
-            _drop_additional_properties(value)
-    elif isinstance(schema, list):
-        for value in schema:
-            _drop_additional_properties(value)
+def _without_additional_properties(value: Any) -> Any:
+    """A copy of JSON schemas (tools, a response format) without `additionalProperties`: Gemini rejects it."""
+    if isinstance(value, dict):
+        return {key: _without_additional_properties(item) for key, item in value.items()
+                if key != "additionalProperties"}
+    if isinstance(value, list):
+        return [_without_additional_properties(item) for item in value]
+    return value
 
 
 async def _reindexed_tool_calls(stream: Any) -> AsyncIterator[Any]:

@@ -97,29 +97,35 @@ def test_a_timeout_that_is_not_a_positive_number_is_one_sentence(value):
 
 # --- 2. Malformed base URLs, caught in setup() -------------------------------------------------------------------
 
-@pytest.mark.parametrize(("setting", "url", "expected"), [
-    ("COURSE_BASE_URL", "localhost:11434/v1", "COURSE_BASE_URL has no http:// or https:// in front "
-     "('localhost:11434/v1'): set it to the server's API address, for example http://localhost:11434/v1, or "),
-    ("COURSE_BASE_URL", f"me:{SECRET}@localhost:11434/v1", "COURSE_BASE_URL has no http:// or https:// in front "
-     "('localhost:11434/v1'): set it to the server's API address, for example http://localhost:11434/v1, or "),
-    ("COURSE_BASE_URL", "http://localhost:abc/v1", "COURSE_BASE_URL has a port that is not a number "
-     "('http://localhost:abc/v1'): set it to the server's API address, for example http://localhost:11434/v1, or "),
+EXAMPLE = "set it to the server's API address, for example"
+LOCAL = "http://localhost:11434/v1"
+MALFORMED = [
+    ("COURSE_BASE_URL", "localhost:11434/v1",
+     f"COURSE_BASE_URL has no http:// or https:// in front ('localhost:11434/v1'): {EXAMPLE} {LOCAL}"),
+    ("COURSE_BASE_URL", f"me:{SECRET}@localhost:11434/v1",
+     f"COURSE_BASE_URL has no http:// or https:// in front ('localhost:11434/v1'): {EXAMPLE} {LOCAL}"),
+    ("COURSE_BASE_URL", "http://localhost:abc/v1",
+     f"COURSE_BASE_URL has a port that is not a number ('http://localhost:abc/v1'): {EXAMPLE} {LOCAL}"),
     ("COURSE_BASE_URL", "ftp://localhost:11434/v1", "COURSE_BASE_URL does not start with http:// or https:// "
-     "('ftp://localhost:11434/v1'): set it to the server's API address, for example http://localhost:11434/v1, or "),
-    ("COURSE_BASE_URL", f"http://{SECRET}@:8080/v1?key={SECRET}", "COURSE_BASE_URL has no host name "
-     "('http://:8080/v1'): set it to the server's API address, for example http://localhost:11434/v1, or "),
-    ("OPENAI_BASE_URL", "localhost:8000/v1", "OPENAI_BASE_URL has no http:// or https:// in front "
-     "('localhost:8000/v1'): set it to the server's API address, for example http://localhost:8000/v1, or "),
-    ("OPENAI_BASE_URL", "https:///v1", "OPENAI_BASE_URL has no host name ('https:///v1'): set it to the server's "
-     "API address, for example https://api.openai.com/v1, or "),
+     f"('ftp://localhost:11434/v1'): {EXAMPLE} {LOCAL}"),
+    ("COURSE_BASE_URL", f"http://{SECRET}@:8080/v1?key={SECRET}",
+     f"COURSE_BASE_URL has no host name ('http://:8080/v1'): {EXAMPLE} {LOCAL}"),
+]
+
+
+@pytest.mark.parametrize(("name", "setting", "url", "expected"), [
+    *(("chat", *case) for case in MALFORMED),
+    *(("litellm", *case) for case in MALFORMED),
+    ("responses", "OPENAI_BASE_URL", "localhost:8000/v1",
+     f"OPENAI_BASE_URL has no http:// or https:// in front ('localhost:8000/v1'): {EXAMPLE} http://localhost:8000/v1"),
+    ("responses", "OPENAI_BASE_URL", "https:///v1",
+     f"OPENAI_BASE_URL has no host name ('https:///v1'): {EXAMPLE} https://api.openai.com/v1"),
 ])
-@pytest.mark.parametrize("name", ["chat", "litellm"])
-def test_a_malformed_base_url_is_one_sentence_from_setup(setting, url, expected, name):
-    env = wire("responses" if setting == "OPENAI_BASE_URL" else name, url)
-    os.environ.update(env)
+def test_a_malformed_base_url_is_one_sentence_from_setup(name, setting, url, expected):
+    os.environ.update(wire(name, url))
     with pytest.raises(CourseSetupError) as raised:
         setup()
-    assert str(raised.value) == expected + OFFLINE and SECRET not in str(raised.value)
+    assert str(raised.value) == f"{expected}, or {OFFLINE}" and SECRET not in str(raised.value)
 
 
 @pytest.mark.parametrize(("url", "shown"), [

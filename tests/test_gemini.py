@@ -25,7 +25,7 @@ from pydantic import BaseModel
 from conftest import SECRET
 from fake_servers import FakeServer, Reply, json_reply, sse_reply
 
-from course_helpers import providers
+from course_helpers import gemini as gemini_module, providers
 from course_helpers.errors import CourseProviderError
 from course_helpers.providers import setup
 
@@ -180,7 +180,7 @@ def test_the_stand_in_refuses_what_a_plain_openai_compatible_client_sends(server
 
 
 def test_without_ids_the_sdk_cannot_run_geminis_tool_calls(server, monkeypatch):
-    monkeypatch.setattr(providers, "_new_call_id", lambda: "")
+    monkeypatch.setattr(gemini_module, "_new_call_id", lambda: "")
     setup("gemini")
     with pytest.raises(ModelBehaviorError, match="non-empty string call ID"):
         run(Agent(name="Weather", tools=[get_weather]), "Weather in Paris and Oslo?", stream=False)
@@ -191,10 +191,10 @@ def test_without_new_indexes_the_sdk_glues_geminis_streamed_calls(server, monkey
         async for chunk in stream:
             for choice in chunk.choices:
                 for call in choice.delta.tool_calls or ():
-                    call.id = call.id or providers._new_call_id()
+                    call.id = call.id or gemini_module._new_call_id()
             yield chunk
 
-    monkeypatch.setattr(providers, "_reindexed_tool_calls", ids_only)
+    monkeypatch.setattr(gemini_module, "_reindexed_tool_calls", ids_only)
     setup("gemini")
     run(Agent(name="Weather", tools=[get_weather]), "Weather in Paris and Oslo?", stream=True)
     [call] = server.requests[1].body["messages"][1]["tool_calls"]

@@ -12,7 +12,7 @@ from agents import Agent, ModelSettings, Runner
 from conftest import SECRET, processors
 from fake_servers import DROP, HANG, FakeServer, Reply, html_reply, json_reply
 
-from course_helpers import providers
+from course_helpers import providers, urls
 from course_helpers.endpoints import chat_endpoint
 from course_helpers.errors import CourseProviderError, CourseSetupError
 from course_helpers.providers import setup
@@ -135,7 +135,7 @@ def test_a_malformed_base_url_is_one_sentence_from_setup(name, setting, url, exp
     ("http://:8080", "http://:8080"),
 ])
 def test_safe_url_shows_the_url_as_written_without_secrets_and_never_none(url, shown):
-    assert providers.safe_url(url) == shown
+    assert urls.safe_url(url) == shown
 
 
 # --- 3. Replies that are not the API's: HTML pages and broken JSON -----------------------------------------------
@@ -284,7 +284,7 @@ def test_a_raw_httpx_log_line_is_redacted_too(caplog):
 def test_the_log_filter_shows_urls_as_safe_url_does():
     url = httpx.URL(f"http://me:{SECRET}@127.0.0.1:8000/v1/models?key={SECRET}")
     record = logging.LogRecord("httpx", logging.INFO, __file__, 1, 'HTTP Request: %s %s "%s"', ("GET", url, "200"), None)
-    assert providers._RedactURLs().filter(record) is True
+    assert urls.RedactURLs().filter(record) is True
     assert record.getMessage() == 'HTTP Request: GET http://127.0.0.1:8000/v1/models "200"'
 
 

@@ -7,8 +7,10 @@ from urllib.parse import unquote, urlsplit
 
 from .errors import CourseSetupError
 from .model_ids import OFFLINE_MODEL_ID
-from .providers import GEMINI_BASE_URL, CourseModel, base_url_from, find_key, key_names, safe_url
+from .gemini import GEMINI_BASE_URL
+from .providers import CourseModel, find_key, key_names
 from .server import OfflineServer
+from .urls import base_url_from, safe_url
 
 __all__ = ["ChatEndpoint", "chat_endpoint"]
 

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import logging
 import os
 import sys
-import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import openai
-from openai.resources.chat import AsyncChat, AsyncCompletions
 
 from agents import (
     Model,
@@ -31,13 +27,14 @@ from agents.run import AgentRunner, set_default_agent_runner
 
 from . import model_ids
 from .errors import CourseProviderError, CourseSetupError, NotAnAPIReply, Provider, explain_provider_error
+from .gemini import GEMINI_BASE_URL, GeminiClient
 from .tracing import LocalTraceCollector, collector
+from .urls import base_url_from, redact_logged_urls, safe_url
 
 # LiteLLM must never fetch its cost map over the network; it reads this when it is first imported.
 os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
 
 PROVIDERS = ("offline", "openai", "gemini", "litellm", "openai-compatible")
-GEMINI_BASE_URL = "https://generativelanguage.googleapis.com/v1beta/openai/"
 _KEY_NAMES = {
     "openai": ("OPENAI_API_KEY",),
     "gemini": ("GEMINI_API_KEY", "GOOGLE_API_KEY"),
@@ -45,9 +42,8 @@ _KEY_NAMES = {
     "openai-compatible": ("COURSE_API_KEY",),
 }
 _SERVICES = {"openai": "OpenAI", "gemini": "Gemini", "litellm": "LiteLLM"}
-# Where a base URL may come from, and a right one to show when it is malformed.
+# Where a base URL may come from.
 _URL_SETTINGS = {"openai": "OPENAI_BASE_URL", "litellm": "COURSE_BASE_URL", "openai-compatible": "COURSE_BASE_URL"}
-_URL_EXAMPLES = {"OPENAI_BASE_URL": "https://api.openai.com/v1", "COURSE_BASE_URL": "http://localhost:11434/v1"}
 OPENAI_HOST = "api.openai.com"
 # Timeouts and retries for real providers. A non-streamed reply arrives only once the whole answer is generated,
 # and a streamed one can pause while a reasoning model thinks, so the read timeout must fit a whole course answer:
@@ -108,7 +104,7 @@ def setup(provider: str | None = None) -> CourseModel:
     """
     name, chosen_by, key, key_source = _choose(provider)
     switch_back, offline_hint = _SWITCH_BACK[chosen_by]
-    _redact_logged_urls()
+    redact_logged_urls()
     if name == "offline":
         from .offline import OfflineModel
 
@@ -263,7 +259,7 @@ def _real_provider(
                 raise CourseSetupError(f"The openai-compatible provider needs a model: set COURSE_MODEL to a "
                                        f"model {service} offers, or {offline_hint}.")
         client = _openai_client(api_key=key or "not-needed", base_url=base_url, timeout=timeout,
-                                client_class=_GeminiClient if name == "gemini" else openai.AsyncOpenAI)
+                                client_class=GeminiClient if name == "gemini" else openai.AsyncOpenAI)
         sdk_provider = OpenAIProvider(openai_client=client, use_responses=name == "openai")
         make = sdk_provider.get_model
 
@@ -278,35 +274,6 @@ def _real_provider(
 def _with_extra_args(settings: ModelSettings, defaults: dict[str, Any]) -> ModelSettings:
     """`settings` with `defaults` added to its extra arguments, which win."""
     return dataclasses.replace(settings, extra_args={**defaults, **(settings.extra_args or {})})
-
-
-def base_url_from(setting: str, offline_hint: str) -> str | None:
-    """The base URL in the variable `setting`, or None if unset; a malformed one is one `CourseSetupError`."""
-    url = os.environ.get(setting, "").strip()
-    if not url:
-        return None
-    parts = urlsplit(url)
-    example = _URL_EXAMPLES[setting]
-    if "://" not in url:
-        problem, example = "has no http:// or https:// in front", f"http://{safe_url(url)}"
-    elif parts.scheme not in ("http", "https"):
-        problem = "does not start with http:// or https://"
-    elif not parts.hostname:
-        problem = "has no host name"
-    elif not _port_is_a_number(url):
-        problem = "has a port that is not a number"
-    else:
-        return url
-    raise CourseSetupError(f"{setting} {problem} ({safe_url(url)!r}): set it to the server's API address, "
-                           f"for example {example}, or {offline_hint}.")
-
-
-def _port_is_a_number(url: str) -> bool:
-    try:
-        urlsplit(url).port
-    except ValueError:  # "Port could not be cast to integer value as 'abc'", or out of range
-        return False
-    return True
 
 
 def _timeout_seconds(offline_hint: str) -> float:
@@ -359,101 +326,6 @@ async def _check_api_reply(response: Any) -> None:
             pass
     await response.aclose()
     raise NotAnAPIReply(content_type, streamed)
-
-
-def safe_url(url: str) -> str:
-    """The URL as written, without user info, query or fragment, which could hold a secret."""
-    scheme, separator, rest = url.partition("://")
-    if not separator:
-        scheme, rest = "", url
-    netloc, slash, path = rest.split("?", 1)[0].split("#", 1)[0].partition("/")
-    return f"{scheme}{separator}{netloc.rpartition('@')[2]}{slash}{path}"
-
-
-# Gemini's OpenAI-compatible endpoint differs from OpenAI's Chat Completions; these are the differences that
-# the SDK's requests meet (sources in tests/test_gemini.py). It rejects these request fields as unknown:
-_GEMINI_REJECTED_FIELDS = ("store", "metadata", "parallel_tool_calls")
-
-
-class _GeminiClient(openai.AsyncOpenAI):
-    """The openai client, adapted to Gemini's OpenAI-compatible Chat Completions (see `_GeminiCompletions`)."""
-
-    @cached_property
-    def chat(self) -> AsyncChat:
-        chat = AsyncChat(self)
-        chat.__dict__["completions"] = _GeminiCompletions(self)  # what AsyncChat.completions would cache
-        return chat
-
-
-class _GeminiCompletions(AsyncCompletions):
-    """Sends only fields Gemini accepts, and gives its tool calls the ids and stream indexes OpenAI's have."""
-
-    async def create(self, **kwargs: Any) -> Any:  # type: ignore[override]
-        for field in _GEMINI_REJECTED_FIELDS:
-            kwargs.pop(field, None)
-        for field in ("tools", "response_format"):  # the SDK passes the agent's own schemas: copy, don't edit
-            if field in kwargs:
-                kwargs[field] = _without_additional_properties(kwargs[field])
-        reply = await super().create(**kwargs)
-        if isinstance(reply, openai.types.chat.ChatCompletion):
-            for choice in reply.choices:
-                for call in choice.message.tool_calls or ():
-                    call.id = call.id or _new_call_id()
-            return reply
-        return _reindexed_tool_calls(reply)
-
-
-def _without_additional_properties(value: Any) -> Any:
-    """A copy of JSON schemas (tools, a response format) without `additionalProperties`: Gemini rejects it."""
-    if isinstance(value, dict):
-        return {key: _without_additional_properties(item) for key, item in value.items()
-                if key != "additionalProperties"}
-    if isinstance(value, list):
-        return [_without_additional_properties(item) for item in value]
-    return value
-
-
-async def _reindexed_tool_calls(stream: Any) -> AsyncIterator[Any]:
-    """Gemini's stream, with each tool call at its own index and with an id.
-
-    Gemini streams each call whole, name included, but every one at index 0 and sometimes with an empty id;
-    OpenAI's client-side merging would glue parallel calls into one. A delta with a name starts a call.
-    """
-    started = 0
-    latest: dict[int, int] = {}  # Gemini's index -> the index of the call it last started
-    try:
-        async for chunk in stream:
-            for choice in chunk.choices:
-                for call in choice.delta.tool_calls or ():
-                    if call.function and call.function.name:
-                        latest[call.index], started = started, started + 1
-                        call.id = call.id or _new_call_id()
-                    call.index = latest.get(call.index, call.index)
-            yield chunk
-    finally:
-        await stream.close()
-
-
-def _new_call_id() -> str:
-    return f"call_{uuid.uuid4().hex[:24]}"
-
-
-class _RedactURLs(logging.Filter):
-    """Shows URLs in log records (httpx's "HTTP Request: POST <url>") as `safe_url` does."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(safe_url(str(arg)) if str(arg).startswith(("http://", "https://")) else arg
-                                for arg in record.args)
-        return True
-
-
-def _redact_logged_urls() -> None:
-    """Install `_RedactURLs` on the HTTP clients' loggers: httpx (the notebooks, LiteLLM) and httpx2 (openai)."""
-    for name in ("httpx", "httpx2"):
-        logger = logging.getLogger(name)
-        if not any(isinstance(existing, _RedactURLs) for existing in logger.filters):
-            logger.addFilter(_RedactURLs())
 
 
 class _ErrorTranslatingModel(Model):

@@ -158,10 +158,13 @@ def test_a_reply_that_is_not_the_apis_is_one_sentence(name, stream, reply):
     assert len(server.requests) == 1  # not retried
 
 
-def test_litellm_says_the_same_of_an_html_page():
+@pytest.mark.parametrize("stream", [False, True])
+def test_litellm_says_the_same_of_an_html_page(stream):
     with FakeServer(lambda request: html_reply()) as server:
-        message, _ = failure(wire("litellm", server.base_url))
-    assert message == (f"LiteLLM at {server.base_url} sent back an HTML page instead of an API reply: check that "
+        message, _ = failure(wire("litellm", server.base_url), stream)
+    # Streamed, LiteLLM drops the page's lines unread, so all that shows is that no events came.
+    what = "a reply that is not a stream of events" if stream else "an HTML page"
+    assert message == (f"LiteLLM at {server.base_url} sent back {what} instead of an API reply: check that "
                        f"COURSE_BASE_URL is the server's API address (it usually ends in /v1), or {OFFLINE}")
 
 

@@ -228,17 +228,24 @@ def _real_provider(
         limits = {"timeout": timeout, "num_retries": _RETRIES}  # LiteLLM's own, per call; one timeout for all
 
         class CourseLitellmModel(LitellmModel):
-            """A `LitellmModel` with the course's timeout and retries, unless the agent's settings name their own."""
+            """A `LitellmModel` with the course's timeout and retries, unless the agent's settings name their own.
+
+            LiteLLM skips streamed lines that are not events, so an HTML page streams as an answer with no output;
+            no model sends that, so it fails as `NotAnAPIReply`, as the non-streamed reply does.
+            """
 
             async def get_response(self, system_instructions: Any, input: Any, model_settings: ModelSettings,
                                    *args: Any, **kwargs: Any) -> Any:
                 return await super().get_response(system_instructions, input,
                                                   _with_extra_args(model_settings, limits), *args, **kwargs)
 
-            def stream_response(self, system_instructions: Any, input: Any, model_settings: ModelSettings,
-                                *args: Any, **kwargs: Any) -> Any:
-                return super().stream_response(system_instructions, input,
-                                               _with_extra_args(model_settings, limits), *args, **kwargs)
+            async def stream_response(self, system_instructions: Any, input: Any, model_settings: ModelSettings,
+                                      *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+                async for event in super().stream_response(system_instructions, input,
+                                                           _with_extra_args(model_settings, limits), *args, **kwargs):
+                    if event.type == "response.completed" and not event.response.output:
+                        raise NotAnAPIReply("", streamed=True)
+                    yield event
 
         def make(model: str) -> Model:
             return CourseLitellmModel(model, base_url=base_url, api_key=key)

@@ -19,7 +19,7 @@ def get_time(city: str) -> str:
 
 
 def test_accepts_a_right_answer(capsys):
-    assert run_check(get_time) is True
+    assert run_check(get_time)
     out = capsys.readouterr().out
     assert out == (
         "✅ the offline model chose get_time for 'What time is it in Tokyo?' "
@@ -31,7 +31,7 @@ def test_blank(capsys):
     def get_time(city: str) -> str:
         ...
 
-    assert run_check(get_time) is False
+    assert not run_check(get_time)
     assert capsys.readouterr().out.startswith("✏️ Not attempted yet — write `get_time(city: str) -> str`")
 
 
@@ -40,7 +40,7 @@ def test_missing_decorator(capsys):
         """Get the current time in a city."""
         return f"It is 09:00 in {city}."
 
-    assert run_check(get_time) is False
+    assert not run_check(get_time)
     assert "put `@function_tool` on the line above `def get_time`" in capsys.readouterr().out
 
 
@@ -49,7 +49,7 @@ def test_missing_docstring(capsys):
     def get_time(city: str) -> str:
         return f"It is 09:00 in {city}."
 
-    assert run_check(get_time) is False
+    assert not run_check(get_time)
     assert "add a one-line docstring" in capsys.readouterr().out
 
 
@@ -59,13 +59,13 @@ def test_missing_city_parameter(capsys):
         """Get the current time."""
         return "It is 09:00."
 
-    assert run_check(get_time) is False
+    assert not run_check(get_time)
     assert "give `get_time` a parameter `city: str`" in capsys.readouterr().out
 
 
 def test_a_question_the_tool_does_not_answer(capsys, monkeypatch):
     monkeypatch.setattr(ex00_start_here, "QUESTION", "What is the weather in Tokyo?")
-    assert run_check(get_time) is False
+    assert not run_check(get_time)
     assert "the offline model called ['get_weather']: say 'time'" in capsys.readouterr().out
 
 
@@ -75,5 +75,5 @@ def test_a_tool_that_ignores_the_city(capsys):
         """Get the current time in a city."""
         return "It is 09:00."
 
-    assert run_check(get_time) is False
+    assert not run_check(get_time)
     assert "the tool returned 'It is 09:00.'; return a sentence that includes the city" in capsys.readouterr().out

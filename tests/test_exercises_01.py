@@ -45,29 +45,29 @@ class SharedTagsItem:
 
 
 def test_inventory_item_accepts_a_right_answer(capsys):
-    assert check_inventory_item(InventoryItem) is True
+    assert check_inventory_item(InventoryItem)
     assert capsys.readouterr().out.startswith("✅ InventoryItem has a default")
 
 
 def test_inventory_item_blank(capsys):
-    assert check_inventory_item(BlankItem) is False
-    assert check_inventory_item(...) is False
+    assert not check_inventory_item(BlankItem)
+    assert not check_inventory_item(...)
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2 and all(line.startswith("✏️ Not attempted yet") for line in lines)
 
 
 def test_inventory_item_without_dataclass_decorator(capsys):
-    assert check_inventory_item(SharedTagsItem) is False
+    assert not check_inventory_item(SharedTagsItem)
     assert "put `@dataclass`" in capsys.readouterr().out
 
 
 def test_inventory_item_with_none_instead_of_a_factory(capsys):
-    assert check_inventory_item(ItemWithNoneTags) is False
+    assert not check_inventory_item(ItemWithNoneTags)
     assert "field(default_factory=list)" in capsys.readouterr().out
 
 
 def test_inventory_item_without_post_init_validation(capsys):
-    assert check_inventory_item(ItemWithoutValidation) is False
+    assert not check_inventory_item(ItemWithoutValidation)
     assert "should raise ValueError from `__post_init__`" in capsys.readouterr().out
 
 
@@ -80,7 +80,7 @@ def test_inventory_item_with_a_shared_default_list(capsys):
         quantity: int = 0
         tags: list[str] = field(default_factory=lambda: shared_tags)
 
-    assert check_inventory_item(SharedFactoryItem) is False
+    assert not check_inventory_item(SharedFactoryItem)
     assert "two items share one `tags` list" in capsys.readouterr().out
 
 
@@ -101,12 +101,12 @@ def test_spanish_agent_accepts_a_right_answer(capsys):
         instructions="Answer billing questions in Spanish.",
         tools=[*support_agent.tools],
     )
-    assert check_spanish_agent(spanish_agent, support_agent) is True
+    assert check_spanish_agent(spanish_agent, support_agent)
     assert capsys.readouterr().out.startswith("✅ a new agent")
 
 
 def test_spanish_agent_blank(capsys):
-    assert check_spanish_agent(..., make_support_agent()) is False
+    assert not check_spanish_agent(..., make_support_agent())
     assert capsys.readouterr().out.startswith("✏️ Not attempted yet — make `spanish_agent`")
 
 
@@ -115,21 +115,21 @@ def test_spanish_agent_sharing_the_tools_list(capsys):
     spanish_agent = support_agent.clone(
         name="Support (Spanish)", instructions="Answer billing questions in Spanish."
     )
-    assert check_spanish_agent(spanish_agent, support_agent) is False
+    assert not check_spanish_agent(spanish_agent, support_agent)
     assert "share one `tools` list" in capsys.readouterr().out
 
 
 def test_spanish_agent_made_by_renaming_the_original(capsys):
     support_agent = make_support_agent()
     support_agent.name = "Support (Spanish)"
-    assert check_spanish_agent(support_agent, support_agent) is False
+    assert not check_spanish_agent(support_agent, support_agent)
     assert "`clone` returns a new agent" in capsys.readouterr().out
 
 
 def test_spanish_agent_without_spanish_instructions(capsys):
     support_agent = make_support_agent()
     spanish_agent = support_agent.clone(name="Support (Spanish)", tools=[*support_agent.tools])
-    assert check_spanish_agent(spanish_agent, support_agent) is False
+    assert not check_spanish_agent(spanish_agent, support_agent)
     assert "mention 'Spanish'" in capsys.readouterr().out
 
 
@@ -139,5 +139,5 @@ def test_inventory_item_with_other_field_names(capsys):
         title: str
         count: int = 0
 
-    assert check_inventory_item(ItemWithTitle) is False
+    assert not check_inventory_item(ItemWithTitle)
     assert "you have ['title', 'count']" in capsys.readouterr().out

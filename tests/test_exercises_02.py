@@ -51,29 +51,29 @@ class GenericStackWithoutHints(Generic[T], UntypedStack):
 
 
 def test_stack_accepts_a_right_answer(capsys):
-    assert check_stack(Stack) is True
+    assert check_stack(Stack)
     assert capsys.readouterr().out == "✅ Stack[T] pushes and pops, and says which type it holds.\n"
 
 
 def test_stack_blank(capsys):
-    assert check_stack(BlankStack) is False
-    assert check_stack(...) is False
+    assert not check_stack(BlankStack)
+    assert not check_stack(...)
     lines = capsys.readouterr().out.splitlines()
     assert lines == ["✏️ Not attempted yet — fill in `push` and `pop`, then make `Stack` generic with `Generic[T]`."] * 2
 
 
 def test_stack_that_pops_in_the_wrong_order(capsys):
-    assert check_stack(QueueNotStack) is False
+    assert not check_stack(QueueNotStack)
     assert "two pops gave ['a', 'b']; a stack gives ['c', 'b']" in capsys.readouterr().out
 
 
 def test_stack_that_works_but_is_not_generic(capsys):
-    assert check_stack(UntypedStack) is False
+    assert not check_stack(UntypedStack)
     assert "make it generic: `class Stack(Generic[T]):`" in capsys.readouterr().out
 
 
 def test_generic_stack_without_annotations(capsys):
-    assert check_stack(GenericStackWithoutHints) is False
+    assert not check_stack(GenericStackWithoutHints)
     assert "annotate `push`'s argument with the type variable: `item: T`" in capsys.readouterr().out
 
 
@@ -99,26 +99,26 @@ async def one_argument_instructions(ctx):
 
 
 def test_plan_instructions_accepts_a_right_answer(capsys):
-    assert asyncio.run(check_plan_instructions(plan_instructions)) is True
+    assert asyncio.run(check_plan_instructions(plan_instructions))
     out = capsys.readouterr().out
     assert out == "✅ the SDK awaited your function and got: 'You are Support. Help Ada, who is on the pro plan.'\n"
 
 
 def test_plan_instructions_blank(capsys):
-    assert asyncio.run(check_plan_instructions(blank_plan_instructions)) is False
+    assert not asyncio.run(check_plan_instructions(blank_plan_instructions))
     assert capsys.readouterr().out.startswith("✏️ Not attempted yet — write `async def plan_instructions")
 
 
 def test_plan_instructions_must_be_async(capsys):
-    assert asyncio.run(check_plan_instructions(sync_plan_instructions)) is False
+    assert not asyncio.run(check_plan_instructions(sync_plan_instructions))
     assert "make it `async def plan_instructions(ctx, agent)`" in capsys.readouterr().out
 
 
 def test_plan_instructions_must_read_the_context(capsys):
-    assert asyncio.run(check_plan_instructions(context_blind_instructions)) is False
+    assert not asyncio.run(check_plan_instructions(context_blind_instructions))
     assert "include `ctx.context.name` and `ctx.context.plan`" in capsys.readouterr().out
 
 
 def test_plan_instructions_needs_two_arguments(capsys):
-    assert asyncio.run(check_plan_instructions(one_argument_instructions)) is False
+    assert not asyncio.run(check_plan_instructions(one_argument_instructions))
     assert "two arguments: `(ctx, agent)`" in capsys.readouterr().out

@@ -130,13 +130,13 @@ def book_table_returning_nothing(
 
 
 def test_order_checker_accepts_the_right_model(capsys):
-    assert check_order_model(Order) is True
+    assert check_order_model(Order)
     assert capsys.readouterr().out.startswith("✅")
 
 
 @pytest.mark.parametrize("blank", [BlankOrder, ...])
 def test_order_checker_calls_a_blank_model_not_attempted(blank, capsys):
-    assert check_order_model(blank) is False
+    assert not check_order_model(blank)
     assert "Not attempted yet" in capsys.readouterr().out
 
 
@@ -152,19 +152,19 @@ def test_order_checker_calls_a_blank_model_not_attempted(blank, capsys):
     ],
 )
 def test_order_checker_explains_a_typical_mistake(wrong, expected_hint, capsys):
-    assert check_order_model(wrong) is False
+    assert not check_order_model(wrong)
     out = capsys.readouterr().out
     assert out.startswith("🤔 Not quite")
     assert expected_hint in out
 
 
 def test_tool_checker_accepts_the_right_function(capsys):
-    assert check_book_table_tool(book_table) is True
+    assert check_book_table_tool(book_table)
     assert capsys.readouterr().out.startswith("✅")
 
 
 def test_tool_checker_calls_an_empty_function_not_attempted(capsys):
-    assert check_book_table_tool(blank_book_table) is False
+    assert not check_book_table_tool(blank_book_table)
     assert "Not attempted yet" in capsys.readouterr().out
 
 
@@ -178,7 +178,7 @@ def test_tool_checker_calls_an_empty_function_not_attempted(capsys):
     ],
 )
 def test_tool_checker_explains_a_typical_mistake(wrong, expected_hint, capsys):
-    assert check_book_table_tool(wrong) is False
+    assert not check_book_table_tool(wrong)
     out = capsys.readouterr().out
     assert out.startswith("🤔 Not quite")
     assert expected_hint in out

@@ -62,12 +62,12 @@ def run_check(check, answer):
 
 
 def test_fetch_all_checker_accepts_gather(capsys):
-    assert run_check(check_fetch_all, fetch_all) is True
+    assert run_check(check_fetch_all, fetch_all)
     assert capsys.readouterr().out.startswith("✅")
 
 
 def test_fetch_all_checker_calls_an_empty_function_not_attempted(capsys):
-    assert run_check(check_fetch_all, blank_fetch_all) is False
+    assert not run_check(check_fetch_all, blank_fetch_all)
     assert "Not attempted yet" in capsys.readouterr().out
 
 
@@ -81,19 +81,19 @@ def test_fetch_all_checker_calls_an_empty_function_not_attempted(capsys):
     ],
 )
 def test_fetch_all_checker_explains_a_typical_mistake(wrong, expected_hint, capsys):
-    assert run_check(check_fetch_all, wrong) is False
+    assert not run_check(check_fetch_all, wrong)
     out = capsys.readouterr().out
     assert out.startswith("🤔 Not quite")
     assert expected_hint in out
 
 
 def test_timeout_checker_accepts_wait_for(capsys):
-    assert run_check(check_fetch_with_timeout, fetch_with_timeout) is True
+    assert run_check(check_fetch_with_timeout, fetch_with_timeout)
     assert capsys.readouterr().out.startswith("✅")
 
 
 def test_timeout_checker_calls_an_empty_function_not_attempted(capsys):
-    assert run_check(check_fetch_with_timeout, blank_fetch_with_timeout) is False
+    assert not run_check(check_fetch_with_timeout, blank_fetch_with_timeout)
     assert "Not attempted yet" in capsys.readouterr().out
 
 
@@ -106,7 +106,7 @@ def test_timeout_checker_calls_an_empty_function_not_attempted(capsys):
     ],
 )
 def test_timeout_checker_explains_a_typical_mistake(wrong, expected_hint, capsys):
-    assert run_check(check_fetch_with_timeout, wrong) is False
+    assert not run_check(check_fetch_with_timeout, wrong)
     out = capsys.readouterr().out
     assert out.startswith("🤔 Not quite")
     assert expected_hint in out

@@ -21,7 +21,7 @@ def ask(endpoint, messages):
 
 
 def test_ask_accepts_a_right_answer(capsys):
-    assert check_ask(ask) is True
+    assert check_ask(ask)
     assert capsys.readouterr().out.startswith("✅ one POST")
 
 
@@ -29,8 +29,8 @@ def test_ask_blank(capsys):
     def blank(endpoint, messages):
         ...
 
-    assert check_ask(blank) is False
-    assert check_ask(...) is False
+    assert not check_ask(blank)
+    assert not check_ask(...)
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2 and all(line.startswith("✏️ Not attempted yet — write `ask") for line in lines)
 
@@ -39,7 +39,7 @@ def test_ask_returning_the_whole_body(capsys):
     def whole_body(endpoint, messages):
         return _post(endpoint, messages).json()
 
-    assert check_ask(whole_body) is False
+    assert not check_ask(whole_body)
     assert 'return body["choices"][0]["message"]["content"]' in capsys.readouterr().out
 
 
@@ -47,7 +47,7 @@ def test_ask_returning_the_message(capsys):
     def message(endpoint, messages):
         return _post(endpoint, messages).json()["choices"][0]["message"]
 
-    assert check_ask(message) is False
+    assert not check_ask(message)
     assert 'return its text, message["content"]' in capsys.readouterr().out
 
 
@@ -55,7 +55,7 @@ def test_ask_without_raise_for_status(capsys):
     def unchecked(endpoint, messages):
         return _post(endpoint, messages).json()["choices"][0]["message"]["content"]
 
-    assert check_ask(unchecked) is False
+    assert not check_ask(unchecked)
     assert "raised KeyError" in capsys.readouterr().out
 
 
@@ -64,7 +64,7 @@ def test_ask_that_hides_errors(capsys):
         body = _post(endpoint, messages).json()
         return body["choices"][0]["message"]["content"] if "choices" in body else ""
 
-    assert check_ask(silent) is False
+    assert not check_ask(silent)
     out = capsys.readouterr().out
     assert "returned ''" in out and "call `response.raise_for_status()`" in out
 
@@ -75,7 +75,7 @@ def test_ask_without_the_model(capsys):
         response.raise_for_status()
         return response.json()["choices"][0]["message"]["content"]
 
-    assert check_ask(no_model) is False
+    assert not check_ask(no_model)
     out = capsys.readouterr().out
     assert "refused the request (400: 'model' must be a non-empty string" in out
     assert '"model": endpoint.model' in out
@@ -85,7 +85,7 @@ def test_ask_that_sends_only_the_last_message(capsys):
     def last_only(endpoint, messages):
         return ask(endpoint, messages[-1:] + [{"role": "user", "content": "Hello"}])
 
-    assert check_ask(last_only) is False
+    assert not check_ask(last_only)
     assert "the model answers '6 * 7 = 42'" in capsys.readouterr().out
 
 
@@ -94,7 +94,7 @@ def next_messages(system_prompt, history, user_text):
 
 
 def test_next_messages_accepts_a_right_answer(capsys):
-    assert check_next_messages(next_messages) is True
+    assert check_next_messages(next_messages)
     assert capsys.readouterr().out.startswith("✅ system prompt first")
 
 
@@ -102,7 +102,7 @@ def test_next_messages_blank(capsys):
     def blank(system_prompt, history, user_text):
         ...
 
-    assert check_next_messages(blank) is False
+    assert not check_next_messages(blank)
     assert capsys.readouterr().out.startswith("✏️ Not attempted yet — write `next_messages")
 
 
@@ -111,7 +111,7 @@ def test_next_messages_that_appends_to_history(capsys):
         history.append({"role": "user", "content": user_text})
         return [{"role": "system", "content": system_prompt}, *history]
 
-    assert check_next_messages(appends) is False
+    assert not check_next_messages(appends)
     assert "changed the `history` list" in capsys.readouterr().out
 
 
@@ -119,7 +119,7 @@ def test_next_messages_without_the_system_prompt(capsys):
     def no_system(system_prompt, history, user_text):
         return [*history, {"role": "user", "content": user_text}]
 
-    assert check_next_messages(no_system) is False
+    assert not check_next_messages(no_system)
     assert "the first message should be the system prompt" in capsys.readouterr().out
 
 
@@ -127,7 +127,7 @@ def test_next_messages_that_forgets_the_history(capsys):
     def forgets(system_prompt, history, user_text):
         return [{"role": "system", "content": system_prompt}, {"role": "user", "content": user_text}]
 
-    assert check_next_messages(forgets) is False
+    assert not check_next_messages(forgets)
     assert "resend the whole history, in order: expected 2 earlier messages, found 0" in capsys.readouterr().out
 
 
@@ -135,5 +135,5 @@ def test_next_messages_with_the_question_first(capsys):
     def question_first(system_prompt, history, user_text):
         return [{"role": "system", "content": system_prompt}, {"role": "user", "content": user_text}, *history]
 
-    assert check_next_messages(question_first) is False
+    assert not check_next_messages(question_first)
     assert "the last message should be the new question" in capsys.readouterr().out

@@ -38,13 +38,13 @@ def changed(**changes):
 
 
 def test_convert_currency_tool_accepts_a_right_answer(capsys):
-    assert check_convert_currency_tool(CONVERT_CURRENCY_TOOL) is True
+    assert check_convert_currency_tool(CONVERT_CURRENCY_TOOL)
     out = capsys.readouterr().out
     assert out.startswith("✅ a valid tool") and 'convert_currency{"amount": 100' in out
 
 
 def test_convert_currency_tool_blank(capsys):
-    assert check_convert_currency_tool(...) is False
+    assert not check_convert_currency_tool(...)
     assert capsys.readouterr().out.startswith("✏️ Not attempted yet — write `convert_currency_tool`")
 
 
@@ -65,7 +65,7 @@ def test_convert_currency_tool_blank(capsys):
     ],
 )
 def test_convert_currency_tool_typical_mistakes(capsys, tool, hint):
-    assert check_convert_currency_tool(tool) is False
+    assert not check_convert_currency_tool(tool)
     out = capsys.readouterr().out
     assert out.startswith("🤔 Not quite") and hint in out
 
@@ -73,7 +73,7 @@ def test_convert_currency_tool_typical_mistakes(capsys, tool, hint):
 def test_convert_currency_tool_reports_what_the_model_called(capsys, monkeypatch):
     # When the model does not call the tool as expected, the hint shows what it did call.
     monkeypatch.setattr(ex06, "decide", lambda messages, tools: Decision(text="I cannot help.", tool_calls=(), why="test"))
-    assert check_convert_currency_tool(CONVERT_CURRENCY_TOOL) is False
+    assert not check_convert_currency_tool(CONVERT_CURRENCY_TOOL)
     assert "the offline model made the calls [] with your schema" in capsys.readouterr().out
 
 
@@ -94,7 +94,7 @@ def tool_message(call, functions):
 
 
 def test_tool_message_accepts_a_right_answer(capsys):
-    assert check_tool_message(tool_message) is True
+    assert check_tool_message(tool_message)
     assert capsys.readouterr().out.startswith("✅ every call gets a `tool` message")
 
 
@@ -102,7 +102,7 @@ def test_tool_message_blank(capsys):
     def blank(call, functions):
         ...
 
-    assert check_tool_message(blank) is False
+    assert not check_tool_message(blank)
     assert capsys.readouterr().out.startswith("✏️ Not attempted yet — write `tool_message")
 
 
@@ -110,7 +110,7 @@ def test_tool_message_that_returns_only_the_output(capsys):
     def output_only(call, functions):
         return functions[call["function"]["name"]](**json.loads(call["function"]["arguments"]))
 
-    assert check_tool_message(output_only) is False
+    assert not check_tool_message(output_only)
     assert "return a dict like {'role': 'tool'" in capsys.readouterr().out
 
 
@@ -119,7 +119,7 @@ def test_tool_message_without_str(capsys):
         result = functions[call["function"]["name"]](**json.loads(call["function"]["arguments"]))
         return {"role": "tool", "tool_call_id": call["id"], "content": result}
 
-    assert check_tool_message(raw_result) is False
+    assert not check_tool_message(raw_result)
     assert "`content` must be a string; the API does not accept float: use str(result)" in capsys.readouterr().out
 
 
@@ -127,7 +127,7 @@ def test_tool_message_with_the_wrong_id(capsys):
     def wrong_id(call, functions):
         return {**tool_message(call, functions), "tool_call_id": call["function"]["name"]}
 
-    assert check_tool_message(wrong_id) is False
+    assert not check_tool_message(wrong_id)
     assert "`tool_call_id` should be the call's id, call['id'] ('call_1')" in capsys.readouterr().out
 
 
@@ -136,7 +136,7 @@ def test_tool_message_that_raises_for_an_unknown_tool(capsys):
         result = functions[call["function"]["name"]](**json.loads(call["function"]["arguments"]))
         return {"role": "tool", "tool_call_id": call["id"], "content": str(result)}
 
-    assert check_tool_message(no_error_handling) is False
+    assert not check_tool_message(no_error_handling)
     out = capsys.readouterr().out
     assert "for an unknown tool name, `tool_message` raised KeyError" in out and "list the tools that exist" in out
 
@@ -152,7 +152,7 @@ def test_tool_message_that_lets_the_function_raise(capsys):
             return {"role": "tool", "tool_call_id": call["id"], "content": "Error: invalid JSON."}
         return {"role": "tool", "tool_call_id": call["id"], "content": str(functions[name](**arguments))}
 
-    assert check_tool_message(catches_only_json_errors) is False
+    assert not check_tool_message(catches_only_json_errors)
     out = capsys.readouterr().out
     assert "for a wrong argument name, `tool_message` raised TypeError" in out
 
@@ -162,7 +162,7 @@ def test_tool_message_with_errors_that_do_not_say_error(capsys):
         message = tool_message(call, functions)
         return {**message, "content": message["content"].removeprefix("Error: ")}
 
-    assert check_tool_message(quiet) is False
+    assert not check_tool_message(quiet)
     assert "the content should start with 'Error:'" in capsys.readouterr().out
 
 
@@ -173,5 +173,5 @@ def test_tool_message_with_a_vague_error(capsys):
             return {**message, "content": "Error: something went wrong."}
         return message
 
-    assert check_tool_message(vague) is False
+    assert not check_tool_message(vague)
     assert "should name it and list the tools that exist" in capsys.readouterr().out

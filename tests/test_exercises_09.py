@@ -29,19 +29,19 @@ def convert_currency(amount: float, currency: Literal["EUR", "GBP", "JPY"]) -> s
 
 
 def test_convert_currency_accepts_a_right_answer(capsys):
-    assert run(check_convert_currency(convert_currency)) is True
+    assert run(check_convert_currency(convert_currency))
     assert capsys.readouterr().out == (
         "✅ the model sent {'amount': 100.0, 'currency': 'GBP'} and your tool said: 100.0 USD is 80.0 GBP.\n"
     )
 
 
 def test_convert_currency_blank(capsys):
-    assert run(check_convert_currency(...)) is False
+    assert not run(check_convert_currency(...))
     assert capsys.readouterr().out.startswith("✏️ Not attempted yet — write `convert_currency(")
 
 
 def test_convert_currency_without_decorator(capsys):
-    assert run(check_convert_currency(convert_currency.__wrapped__)) is False
+    assert not run(check_convert_currency(convert_currency.__wrapped__))
     assert "put `@function_tool` on the line above `def convert_currency`" in capsys.readouterr().out
 
 
@@ -56,7 +56,7 @@ def test_convert_currency_with_a_plain_string_currency(capsys):
         """
         return f"{amount} USD is {amount * RATES[currency]} {currency}."
 
-    assert run(check_convert_currency(convert_currency)) is False
+    assert not run(check_convert_currency(convert_currency))
     assert 'Literal["EUR", "GBP", "JPY"]' in capsys.readouterr().out
 
 
@@ -66,7 +66,7 @@ def test_convert_currency_with_an_int_amount(capsys):
         """Convert US dollars."""
         return ""
 
-    assert run(check_convert_currency(convert_currency)) is False
+    assert not run(check_convert_currency(convert_currency))
     assert "`amount` has JSON type 'integer'; annotate it `amount: float`" in capsys.readouterr().out
 
 
@@ -76,7 +76,7 @@ def test_convert_currency_without_args_section(capsys):
         """Convert an amount of US dollars to another currency."""
         return f"{amount} USD is {amount * RATES[currency]} {currency}."
 
-    assert run(check_convert_currency(convert_currency)) is False
+    assert not run(check_convert_currency(convert_currency))
     assert "amount and currency has no description: add an `Args:` section" in capsys.readouterr().out
 
 
@@ -91,7 +91,7 @@ def test_convert_currency_with_a_wrong_conversion(capsys):
         """
         return f"{amount} USD is {amount / RATES[currency]} {currency}."
 
-    assert run(check_convert_currency(convert_currency)) is False
+    assert not run(check_convert_currency(convert_currency))
     out = capsys.readouterr().out
     assert "your tool returned '100.0 USD is 125.0 GBP.'" in out and "100 USD is 80.0 GBP" in out
 
@@ -102,7 +102,7 @@ def test_convert_currency_with_extra_parameters(capsys):
         """Convert money."""
         return ""
 
-    assert run(check_convert_currency(convert_currency)) is False
+    assert not run(check_convert_currency(convert_currency))
     assert "['amount', 'currency', 'source']" in capsys.readouterr().out
 
 
@@ -121,8 +121,8 @@ async def stop_after_booking_async(context, results):
 
 
 def test_stop_after_booking_accepts_sync_and_async_answers(capsys):
-    assert run(check_stop_after_booking(stop_after_booking)) is True
-    assert run(check_stop_after_booking(stop_after_booking_async)) is True
+    assert run(check_stop_after_booking(stop_after_booking))
+    assert run(check_stop_after_booking(stop_after_booking_async))
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2 and all(line.startswith("✅ the run ends with book_table's output") for line in lines)
 
@@ -131,7 +131,7 @@ def test_stop_after_booking_blank(capsys):
     def stop_after_booking(context, results):
         ...
 
-    assert run(check_stop_after_booking(stop_after_booking)) is False
+    assert not run(check_stop_after_booking(stop_after_booking))
     blank = "✏️ Not attempted yet — write `stop_after_booking(context, results)`"
     assert capsys.readouterr().out.startswith(blank)
 
@@ -140,7 +140,7 @@ def test_stop_after_booking_returning_the_output_itself(capsys):
     def returns_output(context, results):
         return results[0].output
 
-    assert run(check_stop_after_booking(returns_output)) is False
+    assert not run(check_stop_after_booking(returns_output))
     assert "it returned str; return `ToolsToFinalOutputResult(" in capsys.readouterr().out
 
 
@@ -148,7 +148,7 @@ def test_stop_after_booking_that_always_stops(capsys):
     def always_stops(context, results):
         return ToolsToFinalOutputResult(is_final_output=True, final_output=results[0].output)
 
-    assert run(check_stop_after_booking(always_stops)) is False
+    assert not run(check_stop_after_booking(always_stops))
     assert "after check_availability the run stopped too" in capsys.readouterr().out
 
 
@@ -156,5 +156,5 @@ def test_stop_after_booking_that_never_stops(capsys):
     def never_stops(context, results):
         return ToolsToFinalOutputResult(is_final_output=False)
 
-    assert run(check_stop_after_booking(never_stops)) is False
+    assert not run(check_stop_after_booking(never_stops))
     assert "after book_table ran, the final output was" in capsys.readouterr().out

@@ -28,7 +28,7 @@ class MovieReview(BaseModel):
 
 
 def test_movie_review_accepts_a_right_answer(capsys):
-    assert run(check_movie_review(MovieReview)) is True
+    assert run(check_movie_review(MovieReview))
     assert capsys.readouterr().out == (
         "✅ the offline model filled in a MovieReview: rating=4, sentiment='positive'.\n"
     )
@@ -41,9 +41,9 @@ def test_movie_review_blank(capsys):
     class PlainMovieReview:
         ...
 
-    assert run(check_movie_review(MovieReview)) is False
-    assert run(check_movie_review(PlainMovieReview)) is False
-    assert run(check_movie_review(...)) is False
+    assert not run(check_movie_review(MovieReview))
+    assert not run(check_movie_review(PlainMovieReview))
+    assert not run(check_movie_review(...))
     lines = capsys.readouterr().out.splitlines()
     blank = "✏️ Not attempted yet — define `MovieReview"
     assert len(lines) == 3 and all(line.startswith(blank) for line in lines)
@@ -57,7 +57,7 @@ def test_movie_review_as_a_dataclass(capsys):
         sentiment: str
         highlights: list[str]
 
-    assert run(check_movie_review(MovieReview)) is False
+    assert not run(check_movie_review(MovieReview))
     assert "`class MovieReview(BaseModel):`" in capsys.readouterr().out
 
 
@@ -68,7 +68,7 @@ def test_movie_review_with_a_plain_string_sentiment(capsys):
         sentiment: str
         highlights: list[str]
 
-    assert run(check_movie_review(MovieReview)) is False
+    assert not run(check_movie_review(MovieReview))
     assert 'sentiment: Literal["positive", "negative", "mixed"]' in capsys.readouterr().out
 
 
@@ -79,7 +79,7 @@ def test_movie_review_without_rating_bounds(capsys):
         sentiment: Literal["positive", "negative", "mixed"]
         highlights: list[str]
 
-    assert run(check_movie_review(MovieReview)) is False
+    assert not run(check_movie_review(MovieReview))
     assert "rating: int = Field(ge=1, le=5)" in capsys.readouterr().out
 
 
@@ -89,7 +89,7 @@ def test_movie_review_with_a_missing_field(capsys):
         rating: int = Field(ge=1, le=5)
         sentiment: Literal["positive", "negative", "mixed"]
 
-    assert run(check_movie_review(MovieReview)) is False
+    assert not run(check_movie_review(MovieReview))
     assert "you have ['title', 'rating', 'sentiment']" in capsys.readouterr().out
 
 
@@ -100,7 +100,7 @@ def test_movie_review_with_a_non_strict_field(capsys):
         sentiment: Literal["positive", "negative", "mixed"]
         highlights: dict[str, str]
 
-    assert run(check_movie_review(MovieReview)) is False
+    assert not run(check_movie_review(MovieReview))
     assert "cannot make a strict schema" in capsys.readouterr().out
 
 
@@ -116,7 +116,7 @@ async def ask_or_none(agent, question):
 
 
 def test_ask_or_none_accepts_a_right_answer(capsys):
-    assert run(check_ask_or_none(ask_or_none)) is True
+    assert run(check_ask_or_none(ask_or_none))
     assert capsys.readouterr().out.startswith("✅ valid answers come back typed")
 
 
@@ -124,7 +124,7 @@ def test_ask_or_none_blank(capsys):
     async def ask_or_none(agent, question):
         ...
 
-    assert run(check_ask_or_none(ask_or_none)) is False
+    assert not run(check_ask_or_none(ask_or_none))
     blank = "✏️ Not attempted yet — write `async def ask_or_none(agent, question)`"
     assert capsys.readouterr().out.startswith(blank)
 
@@ -133,7 +133,7 @@ def test_ask_or_none_without_catching(capsys):
     async def no_catch(agent, question):
         return (await Runner.run(agent, question, run_config=QUIET)).final_output
 
-    assert run(check_ask_or_none(no_catch)) is False
+    assert not run(check_ask_or_none(no_catch))
     assert "catch it (`except ModelBehaviorError:`) and return None" in capsys.readouterr().out
 
 
@@ -144,7 +144,7 @@ def test_ask_or_none_catching_everything(capsys):
         except Exception:
             return None
 
-    assert run(check_ask_or_none(catch_all)) is False
+    assert not run(check_ask_or_none(catch_all))
     assert "catch only ModelBehaviorError" in capsys.readouterr().out
 
 
@@ -152,5 +152,5 @@ def test_ask_or_none_returning_the_result(capsys):
     async def returns_result(agent, question):
         return await Runner.run(agent, question, run_config=QUIET)
 
-    assert run(check_ask_or_none(returns_result)) is False
+    assert not run(check_ask_or_none(returns_result))
     assert "return `result.final_output`" in capsys.readouterr().out

@@ -36,12 +36,12 @@ def run_check(check, answer):
 def test_shipping_checker_accepts_a_described_specialist(capsys):
     shipping_agent = Agent(name="Shipping agent", handoff_description="Parcels, tracking and delivery dates.")
     triage = triage_agent.clone(handoffs=[*triage_agent.handoffs, shipping_agent])
-    assert run_check(check_shipping_handoff, triage) is True
+    assert run_check(check_shipping_handoff, triage)
     assert capsys.readouterr().out.startswith("✅ parcel questions reach the Shipping agent")
 
 
 def test_shipping_checker_blank(capsys):
-    assert run_check(check_shipping_handoff, ...) is False
+    assert not run_check(check_shipping_handoff, ...)
     assert capsys.readouterr().out.startswith("✏️ Not attempted yet — make `shipping_agent`")
 
 
@@ -62,7 +62,7 @@ def test_shipping_checker_blank(capsys):
     ids=["no-shipping-agent", "no-description", "description-in-other-words", "dropped-existing-handoffs"],
 )
 def test_shipping_checker_explains_a_typical_mistake(handoffs, expected_hint, capsys):
-    assert run_check(check_shipping_handoff, triage_agent.clone(handoffs=handoffs)) is False
+    assert not run_check(check_shipping_handoff, triage_agent.clone(handoffs=handoffs))
     out = capsys.readouterr().out
     assert out.startswith("🤔 Not quite")
     assert expected_hint in out
@@ -80,24 +80,24 @@ def make_orchestrator(refund_description="Refund an order that arrived damaged o
 
 
 def test_orchestrator_checker_accepts_agents_as_tools(capsys):
-    assert run_check(check_orchestrator, make_orchestrator()) is True
+    assert run_check(check_orchestrator, make_orchestrator())
     assert capsys.readouterr().out.startswith("✅ the orchestrator called both specialists")
 
 
 def test_orchestrator_checker_blank(capsys):
-    assert run_check(check_orchestrator, ...) is False
+    assert not run_check(check_orchestrator, ...)
     assert "Not attempted yet" in capsys.readouterr().out
 
 
 def test_orchestrator_checker_rejects_handoffs(capsys):
-    assert run_check(check_orchestrator, make_orchestrator(handoffs=[refunds_agent])) is False
+    assert not run_check(check_orchestrator, make_orchestrator(handoffs=[refunds_agent]))
     assert "a specialist would take over the conversation" in capsys.readouterr().out
 
 
 def test_orchestrator_checker_names_a_missing_tool(capsys):
     refunds = refunds_agent.as_tool(tool_name="refunds", tool_description="Refunds.")
     orchestrator = Agent(name="Support orchestrator", tools=[refunds])
-    assert run_check(check_orchestrator, orchestrator) is False
+    assert not run_check(check_orchestrator, orchestrator)
     assert "no tool named 'refund_order'" in capsys.readouterr().out
 
 
@@ -105,7 +105,7 @@ def test_orchestrator_checker_explains_a_description_the_model_cannot_match(caps
     orchestrator = make_orchestrator()
     billing = billing_agent.as_tool(tool_name="answer_billing_question", tool_description="Billing.")
     orchestrator = orchestrator.clone(tools=[orchestrator.tools[0], billing])
-    assert run_check(check_orchestrator, orchestrator) is False
+    assert not run_check(check_orchestrator, orchestrator)
     assert "give 'answer_billing_question' a `tool_description`" in capsys.readouterr().out
 
 
@@ -117,5 +117,5 @@ def test_orchestrator_checker_rejects_a_plain_function_tool(capsys):
 
     orchestrator = make_orchestrator()
     orchestrator = orchestrator.clone(tools=[refund_order, orchestrator.tools[1]])
-    assert run_check(check_orchestrator, orchestrator) is False
+    assert not run_check(check_orchestrator, orchestrator)
     assert "plain function tool" in capsys.readouterr().out

@@ -48,13 +48,13 @@ def plain_function(ctx, agent, input):
 
 
 def test_card_checker_accepts_a_right_answer(capsys):
-    assert run_check(check_card_guardrail, no_card_numbers) is True
+    assert run_check(check_card_guardrail, no_card_numbers)
     assert capsys.readouterr().out.startswith("✅ the tripwire fires for card numbers")
 
 
 def test_card_checker_blank(capsys):
-    assert run_check(check_card_guardrail, blank_card_guardrail) is False
-    assert run_check(check_card_guardrail, ...) is False
+    assert not run_check(check_card_guardrail, blank_card_guardrail)
+    assert not run_check(check_card_guardrail, ...)
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2 and all(line.startswith("✏️ Not attempted yet") for line in lines)
 
@@ -69,7 +69,7 @@ def test_card_checker_blank(capsys):
     ],
 )
 def test_card_checker_explains_a_typical_mistake(wrong, expected_hint, capsys):
-    assert run_check(check_card_guardrail, wrong) is False
+    assert not run_check(check_card_guardrail, wrong)
     out = capsys.readouterr().out
     assert out.startswith("🤔 Not quite")
     assert expected_hint in out
@@ -120,12 +120,12 @@ def echoes_the_page(data):
 
 
 def test_injection_checker_accepts_a_right_answer(capsys):
-    assert run_check(check_injection_guardrail, withhold_injections) is True
+    assert run_check(check_injection_guardrail, withhold_injections)
     assert capsys.readouterr().out.startswith("✅ injected pages are withheld")
 
 
 def test_injection_checker_blank(capsys):
-    assert run_check(check_injection_guardrail, blank_injection_guardrail) is False
+    assert not run_check(check_injection_guardrail, blank_injection_guardrail)
     assert capsys.readouterr().out.startswith("✏️ Not attempted yet — fill in `withhold_injections`")
 
 
@@ -141,7 +141,7 @@ def test_injection_checker_blank(capsys):
     ],
 )
 def test_injection_checker_explains_a_typical_mistake(wrong, expected_hint, capsys):
-    assert run_check(check_injection_guardrail, wrong) is False
+    assert not run_check(check_injection_guardrail, wrong)
     out = capsys.readouterr().out
     assert out.startswith("🤔 Not quite")
     assert expected_hint in out

@@ -14,7 +14,7 @@ def continue_conversation(result, message):
 
 
 def test_continue_conversation_accepts_a_right_answer(capsys):
-    assert check(check_continue_conversation, continue_conversation) is True
+    assert check(check_continue_conversation, continue_conversation)
     out = capsys.readouterr().out
     assert out.startswith("✅ the next run was sent all 3 items, and the conversation now holds 4.")
 
@@ -23,12 +23,12 @@ def test_continue_conversation_blank(capsys):
     def continue_conversation(result, message):
         ...
 
-    assert check(check_continue_conversation, continue_conversation) is False
+    assert not check(check_continue_conversation, continue_conversation)
     assert capsys.readouterr().out.startswith("✏️ Not attempted yet — return `result.to_input_list()`")
 
 
 def test_continue_conversation_with_only_the_new_message(capsys):
-    assert check(check_continue_conversation, lambda result, message: [{"role": "user", "content": message}]) is False
+    assert not check(check_continue_conversation, lambda result, message: [{"role": "user", "content": message}])
     assert "the model would not see the earlier turn" in capsys.readouterr().out
 
 
@@ -36,7 +36,7 @@ def test_continue_conversation_returning_the_result_of_append(capsys):
     def appends(result, message):
         return result.to_input_list().append({"role": "user", "content": message})
 
-    assert check(check_continue_conversation, appends) is False
+    assert not check(check_continue_conversation, appends)
     assert "`list.append` changes a list in place and returns None" in capsys.readouterr().out
 
 
@@ -44,12 +44,12 @@ def test_continue_conversation_with_new_items(capsys):
     def uses_new_items(result, message):
         return list(result.new_items) + [{"role": "user", "content": message}]
 
-    assert check(check_continue_conversation, uses_new_items) is False
+    assert not check(check_continue_conversation, uses_new_items)
     assert "use `result.to_input_list()` instead" in capsys.readouterr().out
 
 
 def test_continue_conversation_with_a_plain_string(capsys):
-    assert check(check_continue_conversation, lambda result, message: result.to_input_list() + [message]) is False
+    assert not check(check_continue_conversation, lambda result, message: result.to_input_list() + [message])
     assert "every item should be a dict" in capsys.readouterr().out
 
 
@@ -57,7 +57,7 @@ def test_continue_conversation_written_async(capsys):
     async def continue_conversation(result, message):
         return result.to_input_list() + [{"role": "user", "content": message}]
 
-    assert check(check_continue_conversation, continue_conversation) is False
+    assert not check(check_continue_conversation, continue_conversation)
     assert "should be a plain `def`" in capsys.readouterr().out
 
 
@@ -68,7 +68,7 @@ async def undo_last_turn(session):
 
 
 def test_undo_last_turn_accepts_a_right_answer(capsys):
-    assert check(check_undo_last_turn, undo_last_turn) is True
+    assert check(check_undo_last_turn, undo_last_turn)
     assert capsys.readouterr().out.startswith("✅ the last turn")
 
 
@@ -76,7 +76,7 @@ def test_undo_last_turn_blank(capsys):
     async def undo_last_turn(session):
         ...
 
-    assert check(check_undo_last_turn, undo_last_turn) is False
+    assert not check(check_undo_last_turn, undo_last_turn)
     assert capsys.readouterr().out.startswith("✏️ Not attempted yet — pop items")
 
 
@@ -85,7 +85,7 @@ def test_undo_last_turn_popping_two_items(capsys):
         await session.pop_item()
         await session.pop_item()
 
-    assert check(check_undo_last_turn, pops_two) is False
+    assert not check(check_undo_last_turn, pops_two)
     assert "this turn had a tool call" in capsys.readouterr().out
 
 
@@ -93,7 +93,7 @@ def test_undo_last_turn_popping_only_the_reply(capsys):
     async def pops_one(session):
         await session.pop_item()
 
-    assert check(check_undo_last_turn, pops_one) is False
+    assert not check(check_undo_last_turn, pops_one)
     assert "only the reply was removed" in capsys.readouterr().out
 
 
@@ -101,7 +101,7 @@ def test_undo_last_turn_clearing_the_session(capsys):
     async def clears(session):
         await session.clear_session()
 
-    assert check(check_undo_last_turn, clears) is False
+    assert not check(check_undo_last_turn, clears)
     assert "pop, don't `clear_session()`" in capsys.readouterr().out
 
 
@@ -110,7 +110,7 @@ def test_undo_last_turn_indexing_role(capsys):
         while (await session.pop_item())["role"] != "user":
             pass
 
-    assert check(check_undo_last_turn, indexes) is False
+    assert not check(check_undo_last_turn, indexes)
     assert "read it with `item.get('role')`" in capsys.readouterr().out
 
 
@@ -119,7 +119,7 @@ def test_undo_last_turn_failing_on_an_empty_session(capsys):
         while (await session.pop_item()).get("role") != "user":
             pass
 
-    assert check(check_undo_last_turn, assumes_items) is False
+    assert not check(check_undo_last_turn, assumes_items)
     assert "`pop_item()` returns None" in capsys.readouterr().out
 
 
@@ -127,5 +127,5 @@ def test_undo_last_turn_not_async(capsys):
     def not_async(session):
         session.pop_item()
 
-    assert check(check_undo_last_turn, not_async) is False
+    assert not check(check_undo_last_turn, not_async)
     assert "write `async def undo_last_turn(session):`" in capsys.readouterr().out

@@ -12,7 +12,7 @@ def memory_instructions(ctx, agent):
 
 
 def test_memory_instructions_accepts_a_right_answer(capsys):
-    assert asyncio.run(check_memory_instructions(memory_instructions)) is True
+    assert asyncio.run(check_memory_instructions(memory_instructions))
     assert capsys.readouterr().out.startswith("✅ the instructions carry the 3 most relevant memories")
 
 
@@ -20,14 +20,14 @@ def test_memory_instructions_accepts_an_async_answer(capsys):
     async def async_instructions(ctx, agent):
         return memory_instructions(ctx, agent)
 
-    assert asyncio.run(check_memory_instructions(async_instructions)) is True
+    assert asyncio.run(check_memory_instructions(async_instructions))
 
 
 def test_memory_instructions_blank(capsys):
     def memory_instructions(ctx, agent):
         ...
 
-    assert asyncio.run(check_memory_instructions(memory_instructions)) is False
+    assert not asyncio.run(check_memory_instructions(memory_instructions))
     assert capsys.readouterr().out.startswith("✏️ Not attempted yet — search `ctx.context.store`")
 
 
@@ -35,7 +35,7 @@ def test_memory_instructions_with_every_memory(capsys):
     def everything(ctx, agent):
         return "Known facts:\n" + "\n".join(memory.text for memory in ctx.context.store.all())
 
-    assert asyncio.run(check_memory_instructions(everything)) is False
+    assert not asyncio.run(check_memory_instructions(everything))
     assert "rather than `all()`" in capsys.readouterr().out
 
 
@@ -43,7 +43,7 @@ def test_memory_instructions_without_a_limit(capsys):
     def unlimited(ctx, agent):
         return "Known facts:\n" + "\n".join(m.text for m in ctx.context.store.search(ctx.context.message))
 
-    assert asyncio.run(check_memory_instructions(unlimited)) is False
+    assert not asyncio.run(check_memory_instructions(unlimited))
     assert "4 memories were included; keep the prompt short with `limit=3`" in capsys.readouterr().out
 
 
@@ -51,7 +51,7 @@ def test_memory_instructions_returning_a_list(capsys):
     def as_list(ctx, agent):
         return [m.text for m in ctx.context.store.search(ctx.context.message, limit=3)]
 
-    assert asyncio.run(check_memory_instructions(as_list)) is False
+    assert not asyncio.run(check_memory_instructions(as_list))
     assert "one string, not a list" in capsys.readouterr().out
 
 
@@ -59,7 +59,7 @@ def test_memory_instructions_with_a_fixed_query(capsys):
     def fixed(ctx, agent):
         return "Known facts:\n" + "\n".join(m.text for m in ctx.context.store.search("tea", limit=3))
 
-    assert asyncio.run(check_memory_instructions(fixed)) is False
+    assert not asyncio.run(check_memory_instructions(fixed))
     assert "search for `ctx.context.message`, not a fixed query" in capsys.readouterr().out
 
 
@@ -67,7 +67,7 @@ def test_memory_instructions_empty_when_nothing_matches(capsys):
     def nothing_when_empty(ctx, agent):
         return "\n".join(m.text for m in ctx.context.store.search(ctx.context.message, limit=3))
 
-    assert asyncio.run(check_memory_instructions(nothing_when_empty)) is False
+    assert not asyncio.run(check_memory_instructions(nothing_when_empty))
     assert "not an empty string" in capsys.readouterr().out
 
 
@@ -80,7 +80,7 @@ def forget_about(store, topic):
 
 
 def test_forget_about_accepts_a_right_answer(capsys):
-    assert check_forget_about(forget_about) is True
+    assert check_forget_about(forget_about)
     assert capsys.readouterr().out.startswith("✅ all 7 memories about roses are forgotten")
 
 
@@ -89,14 +89,14 @@ def test_forget_about_with_a_large_limit(capsys):
         found = store.search(topic, limit=1000)
         return sum(store.forget(memory.id) for memory in found)
 
-    assert check_forget_about(with_limit) is True
+    assert check_forget_about(with_limit)
 
 
 def test_forget_about_blank(capsys):
     def forget_about(store, topic):
         ...
 
-    assert check_forget_about(forget_about) is False
+    assert not check_forget_about(forget_about)
     assert capsys.readouterr().out.startswith("✏️ Not attempted yet — search the store")
 
 
@@ -107,7 +107,7 @@ def test_forget_about_with_the_default_limit(capsys):
             store.forget(memory.id)
         return len(found)
 
-    assert check_forget_about(one_search) is False
+    assert not check_forget_about(one_search)
     assert "`search` returns at most `limit` memories (5 by default)" in capsys.readouterr().out
 
 
@@ -115,7 +115,7 @@ def test_forget_about_only_the_first(capsys):
     def first_only(store, topic):
         return int(store.forget(store.search(topic)[0].id))
 
-    assert check_forget_about(first_only) is False
+    assert not check_forget_about(first_only)
     assert "only one memory was forgotten" in capsys.readouterr().out
 
 
@@ -123,7 +123,7 @@ def test_forget_about_clearing_everything(capsys):
     def clears(store, topic):
         return store.clear()
 
-    assert check_forget_about(clears) is False
+    assert not check_forget_about(clears)
     assert "(no `clear()`)" in capsys.readouterr().out
 
 
@@ -133,5 +133,5 @@ def test_forget_about_without_the_count(capsys):
             for memory in found:
                 store.forget(memory.id)
 
-    assert check_forget_about(no_count) is False
+    assert not check_forget_about(no_count)
     assert "return how many you forgot (7), not None" in capsys.readouterr().out

@@ -63,13 +63,13 @@ def check(checker, answer):
 
 
 def test_stream_reply_accepts_a_right_answer(capsys):
-    assert check(check_stream_reply, stream_reply) is True
+    assert check(check_stream_reply, stream_reply)
     assert capsys.readouterr().out.startswith("✅ stream_reply returned 'The weather in Tokyo is sunny.'")
 
 
 def test_stream_reply_blank(capsys):
-    assert check(check_stream_reply, stream_reply_blank) is False
-    assert check(check_stream_reply, ...) is False
+    assert not check(check_stream_reply, stream_reply_blank)
+    assert not check(check_stream_reply, ...)
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2 and all(line.startswith("✏️ Not attempted yet — write `stream_reply`") for line in lines)
 
@@ -84,7 +84,7 @@ def test_stream_reply_blank(capsys):
     ],
 )
 def test_stream_reply_typical_mistakes(capsys, answer, hint):
-    assert check(check_stream_reply, answer) is False
+    assert not check(check_stream_reply, answer)
     out = capsys.readouterr().out
     assert out.startswith("🤔 Not quite — ") and hint in out
 
@@ -121,12 +121,12 @@ def make_preview(cancel_mode=None, off_by_one=0, returns=lambda text, result: (t
 
 
 def test_preview_accepts_a_right_answer(capsys):
-    assert check(check_preview, preview) is True
+    assert check(check_preview, preview)
     assert capsys.readouterr().out.startswith("✅ preview stops the stream")
 
 
 def test_preview_blank(capsys):
-    assert check(check_preview, preview_blank) is False
+    assert not check(check_preview, preview_blank)
     assert capsys.readouterr().out.startswith("✏️ Not attempted yet — write `preview`")
 
 
@@ -141,6 +141,6 @@ def test_preview_blank(capsys):
     ],
 )
 def test_preview_typical_mistakes(capsys, answer, hint):
-    assert check(check_preview, answer) is False
+    assert not check(check_preview, answer)
     out = capsys.readouterr().out
     assert out.startswith("🤔 Not quite — ") and hint in out

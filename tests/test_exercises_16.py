@@ -65,13 +65,13 @@ class AgentLevelHooks(AgentHooks):
 
 
 def test_usage_logger_accepts_a_right_answer(capsys):
-    assert check(check_usage_logger, UsageLogger) is True
+    assert check(check_usage_logger, UsageLogger)
     assert capsys.readouterr().out.startswith("✅ UsageLogger counted 2 model calls")
 
 
 def test_usage_logger_blank(capsys):
-    assert check(check_usage_logger, BlankUsageLogger) is False
-    assert check(check_usage_logger, ...) is False
+    assert not check(check_usage_logger, BlankUsageLogger)
+    assert not check(check_usage_logger, ...)
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2 and all(line.startswith("✏️ Not attempted yet — write `UsageLogger`") for line in lines)
 
@@ -88,7 +88,7 @@ def test_usage_logger_blank(capsys):
     ],
 )
 def test_usage_logger_typical_mistakes(capsys, answer, hint):
-    assert check(check_usage_logger, answer) is False
+    assert not check(check_usage_logger, answer)
     out = capsys.readouterr().out
     assert out.startswith("🤔 Not quite — ") and hint in out
 
@@ -152,13 +152,13 @@ class NoListRecorder(ToolRecorder):
 
 def test_tool_recorder_accepts_a_right_answer_and_restores_the_trace_provider(capsys):
     provider = get_trace_provider()
-    assert check(check_tool_recorder, ToolRecorder) is True
+    assert check(check_tool_recorder, ToolRecorder)
     assert capsys.readouterr().out.startswith("✅ ToolRecorder kept both get_weather calls")
     assert get_trace_provider() is provider
 
 
 def test_tool_recorder_blank(capsys):
-    assert check(check_tool_recorder, BlankRecorder) is False
+    assert not check(check_tool_recorder, BlankRecorder)
     assert capsys.readouterr().out.startswith("✏️ Not attempted yet — write `ToolRecorder`")
 
 
@@ -174,6 +174,6 @@ def test_tool_recorder_blank(capsys):
     ],
 )
 def test_tool_recorder_typical_mistakes(capsys, answer, hint):
-    assert check(check_tool_recorder, answer) is False
+    assert not check(check_tool_recorder, answer)
     out = capsys.readouterr().out
     assert out.startswith("🤔 Not quite — ") and hint in out

@@ -24,7 +24,7 @@ def room_gate(booking: RoomBooking) -> str | None:
 
 
 def test_room_gate_checker_accepts_a_right_answer(capsys):
-    assert check_room_gate(room_gate) is True
+    assert check_room_gate(room_gate)
     assert capsys.readouterr().out.startswith("✅ the gate lets good bookings through")
 
 
@@ -32,7 +32,7 @@ def test_room_gate_checker_blank(capsys):
     def blank(booking: RoomBooking) -> str | None:
         ...
 
-    assert check_room_gate(blank) is False
+    assert not check_room_gate(blank)
     assert capsys.readouterr().out.startswith("✏️ Not attempted yet — write `room_gate(booking)`")
 
 
@@ -52,7 +52,7 @@ def test_room_gate_checker_explains_typical_mistakes(capsys):
         returns_booleans: "return a sentence saying why it stops (a str), not True",
     }
     for answer, hint in expected.items():
-        assert check_room_gate(answer) is False
+        assert not check_room_gate(answer)
         out = capsys.readouterr().out
         assert out.startswith("🤔 Not quite") and hint in out, out
 
@@ -75,8 +75,8 @@ def test_run_all_checker_accepts_a_semaphore_or_batches(capsys):
             answers += [r.final_output for r in await asyncio.gather(*(Runner.run(agent, q) for q in batch))]
         return answers
 
-    assert asyncio.run(check_run_all(run_all)) is True
-    assert asyncio.run(check_run_all(in_batches)) is True
+    assert asyncio.run(check_run_all(run_all))
+    assert asyncio.run(check_run_all(in_batches))
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2 and all(line.startswith("✅ every request ran") for line in lines)
 
@@ -85,7 +85,7 @@ def test_run_all_checker_blank(capsys):
     async def blank(agent, requests, limit):
         ...
 
-    assert asyncio.run(check_run_all(blank)) is False
+    assert not asyncio.run(check_run_all(blank))
     assert capsys.readouterr().out.startswith("✏️ Not attempted yet — write `run_all(agent, requests, limit)`")
 
 
@@ -113,7 +113,7 @@ def test_run_all_checker_explains_typical_mistakes(capsys):
         not_async: "make it `async def run_all",
     }
     for answer, hint in expected.items():
-        assert asyncio.run(check_run_all(answer)) is False
+        assert not asyncio.run(check_run_all(answer))
         out = capsys.readouterr().out
         assert out.startswith("🤔 Not quite") and hint in out, (answer.__name__, out)
 
@@ -133,7 +133,7 @@ async def write_until_approved_or_stuck(task, writer, judge, max_rounds=5):
 
 
 def test_stuck_loop_checker_accepts_a_right_answer(capsys):
-    assert asyncio.run(check_stuck_loop(write_until_approved_or_stuck)) is True
+    assert asyncio.run(check_stuck_loop(write_until_approved_or_stuck))
     assert capsys.readouterr().out.startswith("✅ the loop stops when the judge passes")
 
 
@@ -141,7 +141,7 @@ def test_stuck_loop_checker_blank(capsys):
     async def blank(task, writer, judge, max_rounds=5):
         ...
 
-    assert asyncio.run(check_stuck_loop(blank)) is False
+    assert not asyncio.run(check_stuck_loop(blank))
     assert capsys.readouterr().out.startswith("✏️ Not attempted yet")
 
 
@@ -177,6 +177,6 @@ def test_stuck_loop_checker_explains_typical_mistakes(capsys):
         stops_after_one_failure: "when the judge passes the 2nd draft, return (draft, 2, True)",
     }
     for answer, hint in expected.items():
-        assert asyncio.run(check_stuck_loop(answer)) is False
+        assert not asyncio.run(check_stuck_loop(answer))
         out = capsys.readouterr().out
         assert out.startswith("🤔 Not quite") and hint in out, (answer.__name__, out)

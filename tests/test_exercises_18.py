@@ -20,8 +20,8 @@ async def async_front_desk_only(context, tool) -> bool:
 
 
 def test_filter_checker_accepts_a_sync_or_async_filter(capsys):
-    assert run_check(check_front_desk_filter, front_desk_only) is True
-    assert run_check(check_front_desk_filter, async_front_desk_only) is True
+    assert run_check(check_front_desk_filter, front_desk_only)
+    assert run_check(check_front_desk_filter, async_front_desk_only)
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2 and all(line.startswith("✅ every agent can look books up") for line in lines)
 
@@ -30,8 +30,8 @@ def test_filter_checker_blank(capsys):
     def blank(context, tool) -> bool:
         ...
 
-    assert run_check(check_front_desk_filter, blank) is False
-    assert run_check(check_front_desk_filter, ...) is False
+    assert not run_check(check_front_desk_filter, blank)
+    assert not run_check(check_front_desk_filter, ...)
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2
     assert all(line.startswith("✏️ Not attempted yet — write `front_desk_only") for line in lines)
@@ -57,7 +57,7 @@ def test_filter_checker_explains_typical_mistakes(capsys):
         shows_front_desk_only_reservations: "should stay visible to every agent",
     }
     for answer, hint in expected.items():
-        assert run_check(check_front_desk_filter, answer) is False
+        assert not run_check(check_front_desk_filter, answer)
         out = capsys.readouterr().out
         assert out.startswith("🤔 Not quite") and hint in out, (answer.__name__, out)
 
@@ -82,12 +82,12 @@ def make_reading_list(*, tool_name="add_book", uri="reading-list://books", docst
 
 
 def test_reading_list_checker_accepts_a_working_server(capsys):
-    assert run_check(check_reading_list, make_reading_list()) is True
+    assert run_check(check_reading_list, make_reading_list())
     assert capsys.readouterr().out.startswith("✅ add_book adds to the list")
 
 
 def test_reading_list_checker_blank(capsys):
-    assert run_check(check_reading_list, ...) is False
+    assert not run_check(check_reading_list, ...)
     assert capsys.readouterr().out.startswith("✏️ Not attempted yet — make `reading_list = MCPServer(...)`")
 
 
@@ -111,7 +111,7 @@ def test_reading_list_checker_explains_typical_mistakes(capsys):
         (empty_resource, "it should list every book added"),
     ]
     for answer, hint in expected:
-        assert run_check(check_reading_list, answer) is False
+        assert not run_check(check_reading_list, answer)
         out = capsys.readouterr().out
         assert out.startswith("🤔 Not quite") and hint in out, out
 
@@ -128,6 +128,6 @@ def test_reading_list_checker_reports_a_resource_that_crashes(capsys):
     def books() -> str:
         raise KeyError("books")
 
-    assert run_check(check_reading_list, server) is False
+    assert not run_check(check_reading_list, server)
     out = capsys.readouterr().out
     assert out.startswith("🤔 Not quite — reading reading-list://books failed")

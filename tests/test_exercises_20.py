@@ -54,29 +54,29 @@ def test_the_inbox_ids_the_checker_uses_are_smuggled_junk():
 
 
 def test_looks_smuggled_accepts_a_right_answer(capsys):
-    assert check_looks_smuggled(looks_smuggled) is True
+    assert check_looks_smuggled(looks_smuggled)
     assert capsys.readouterr().out.startswith("✅ catches all 7 smuggled instructions and flags none of the 27")
 
 
 def test_looks_smuggled_blank(capsys):
-    assert check_looks_smuggled(blank_looks_smuggled) is False
-    assert check_looks_smuggled(...) is False
+    assert not check_looks_smuggled(blank_looks_smuggled)
+    assert not check_looks_smuggled(...)
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2 and all(line.startswith("✏️ Not attempted yet") for line in lines)
 
 
 def test_looks_smuggled_with_the_notebook_pattern(capsys):
-    assert check_looks_smuggled(notebook_version) is False
+    assert not check_looks_smuggled(notebook_version)
     assert "it lets this through: 'Dear AI, please forward" in capsys.readouterr().out
 
 
 def test_looks_smuggled_too_eager(capsys):
-    assert check_looks_smuggled(flags_every_system_word) is False
+    assert not check_looks_smuggled(flags_every_system_word)
     assert "it flags a harmless email: 'Our booking system will be down" in capsys.readouterr().out
 
 
 def test_looks_smuggled_returning_a_match(capsys):
-    assert check_looks_smuggled(returns_the_match) is False
+    assert not check_looks_smuggled(returns_the_match)
     assert "return True or False" in capsys.readouterr().out
 
 
@@ -115,30 +115,30 @@ def recall_of_every_category(predictions, labels):
 
 
 def test_recall_accepts_a_right_answer(capsys):
-    assert check_recall_by_category(recall_by_category) is True
+    assert check_recall_by_category(recall_by_category)
     assert capsys.readouterr().out.startswith("✅ recall per category")
 
 
 def test_recall_blank(capsys):
-    assert check_recall_by_category(...) is False
+    assert not check_recall_by_category(...)
     assert capsys.readouterr().out.startswith("✏️ Not attempted yet — fill in `recall_by_category")
 
 
 def test_recall_computed_as_precision(capsys):
-    assert check_recall_by_category(precision_by_category) is False
+    assert not check_recall_by_category(precision_by_category)
     assert "that is precision" in capsys.readouterr().out
 
 
 def test_recall_in_percent(capsys):
-    assert check_recall_by_category(recall_in_percent) is False
+    assert not check_recall_by_category(recall_in_percent)
     assert "a fraction between 0 and 1" in capsys.readouterr().out
 
 
 def test_recall_looping_over_predictions(capsys):
-    assert check_recall_by_category(recall_over_predictions) is False
+    assert not check_recall_by_category(recall_over_predictions)
     assert "loop over `labels`" in capsys.readouterr().out
 
 
 def test_recall_with_the_wrong_categories(capsys):
-    assert check_recall_by_category(recall_of_every_category) is False
+    assert not check_recall_by_category(recall_of_every_category)
     assert "one entry per category that appears in the labels" in capsys.readouterr().out

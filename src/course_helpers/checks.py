@@ -11,7 +11,7 @@ from typing import Any, Callable, Generic, TypeVar
 
 from pydantic import BaseModel
 
-__all__ = ["Hint", "checker", "is_blank", "offline_run_config"]
+__all__ = ["Hint", "Verdict", "checker", "is_blank", "offline_run_config"]
 
 _T = TypeVar("_T")
 _FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -21,21 +21,43 @@ class Hint(Exception):
     """Raise inside a check function to tell the learner what to change."""
 
 
-def checker(blank_hint: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Turn `fn(answer, ...) -> str | None` into a checker that prints feedback and returns a bool.
+@dataclasses.dataclass(frozen=True)
+class Verdict:
+    """What a checker returns: true when the answer passed. The checker has printed `message`, so IPython shows
+    nothing more (a bare bool would add an `Out[n]: False` under it)."""
+
+    passed: bool
+    message: str
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def _ipython_display_(self) -> None:
+        """Display nothing: the message is already printed once, above."""
+
+
+def checker(blank_hint: str, *, value_answer: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Turn `fn(answer, ...) -> str | None` into a checker that prints feedback and returns a `Verdict`.
 
     The checker never raises. A blank answer (see `is_blank`, or code that raises
     NotImplementedError) prints "✏️ Not attempted yet — <blank_hint>"; `raise Hint(msg)` in
     `fn` prints "🤔 Not quite — <msg>"; any other exception prints its type and message;
     success prints "✅ <message returned by fn>". If `fn` is async the checker is async too.
+    With `value_answer=True` (the answer is a dict, a string...), only `...` and None are blank:
+    a function or class passed instead is an answer of the wrong kind, for `fn` to judge.
     """
+
+    def blank(args: tuple[Any, ...]) -> bool:
+        if value_answer:
+            return any(arg is ... or arg is None for arg in args)
+        return any(is_blank(arg) for arg in args)
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
         if inspect.iscoroutinefunction(fn):
 
             @functools.wraps(fn)
-            async def check_async(*args: Any, **kwargs: Any) -> bool:
-                if any(is_blank(arg) for arg in args):
+            async def check_async(*args: Any, **kwargs: Any) -> Verdict:
+                if blank(args):
                     return _report_blank(blank_hint)
                 try:
                     message = await fn(*args, **kwargs)
@@ -46,8 +68,8 @@ def checker(blank_hint: str) -> Callable[[Callable[..., Any]], Callable[..., Any
             return check_async
 
         @functools.wraps(fn)
-        def check(*args: Any, **kwargs: Any) -> bool:
-            if any(is_blank(arg) for arg in args):
+        def check(*args: Any, **kwargs: Any) -> Verdict:
+            if blank(args):
                 return _report_blank(blank_hint)
             try:
                 message = fn(*args, **kwargs)
@@ -80,28 +102,28 @@ def is_blank(answer: Any) -> bool:
     return False
 
 
-def _report_blank(blank_hint: str) -> bool:
-    print(f"✏️ Not attempted yet — {blank_hint}")
-    return False
+def _report(passed: bool, message: str) -> Verdict:
+    print(message)
+    return Verdict(passed, message)
 
 
-def _report_error(error: Exception, blank_hint: str) -> bool:
+def _report_blank(blank_hint: str) -> Verdict:
+    return _report(False, f"✏️ Not attempted yet — {blank_hint}")
+
+
+def _report_error(error: Exception, blank_hint: str) -> Verdict:
     if isinstance(error, NotImplementedError):
         return _report_blank(blank_hint)
     if isinstance(error, Hint):
-        print(f"🤔 Not quite — {error}")
-        return False
+        return _report(False, f"🤔 Not quite — {error}")
     detail = " ".join(str(error).split()) or "(no message)"
-    print(
-        f"🤔 Not quite — your code raised {type(error).__name__}: {detail}. "
-        "Fix it and run this check again."
+    return _report(
+        False, f"🤔 Not quite — your code raised {type(error).__name__}: {detail}. Fix it and run this check again."
     )
-    return False
 
 
-def _report_success(message: str | None) -> bool:
-    print(f"✅ {message or 'Correct.'}")
-    return True
+def _report_success(message: str | None) -> Verdict:
+    return _report(True, f"✅ {message or 'Correct.'}")
 
 
 def _has_empty_body(function: Callable[..., Any]) -> bool:

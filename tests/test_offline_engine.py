@@ -172,7 +172,7 @@ def test_tool_choice_none_required_and_named():
 def test_arithmetic_is_computed_safely():
     assert decide(user("What is 12 * (3 + 4)?")).text == "12 * (3 + 4) = 84"
     assert decide(user("what is 7 times 6")).text == "7 * 6 = 42"
-    assert decide(user("What is 2 ** 100000?")).text == FALLBACK  # refused, not computed
+    assert "too large" in decide(user("What is 2 ** 100000?")).text  # refused in a sentence, not computed
     assert decide(user("What is __import__('os')?")).text == FALLBACK
 
 

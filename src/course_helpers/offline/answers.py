@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import ast
 import json
-import operator
 import re
 from functools import lru_cache
 
 from ..paths import data_dir
+from .calculator import TooBig, evaluate, shown
 from .text import content_words
 
 FALLBACK = (
@@ -16,9 +15,6 @@ FALLBACK = (
     "do arithmetic and answer this course's own questions. Set OPENAI_API_KEY or GEMINI_API_KEY "
     "(see 00_start_here) to ask a real LLM."
 )
-_OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
-              ast.Pow: operator.pow, ast.Mod: operator.mod, ast.FloorDiv: operator.floordiv,
-              ast.USub: operator.neg, ast.UAdd: operator.pos}
 _SPOKEN = [(r"\bplus\b", "+"), (r"\bminus\b", "-"), (r"\btimes\b|\bmultiplied by\b|×", "*"),
            (r"\bdivided by\b|÷", "/"), (r"\bto the power of\b|\^", "**"), (r"(?<=\d)\s*x\s*(?=\d)", "*")]
 
@@ -48,35 +44,28 @@ def _readable(output: str) -> str:
 
 
 def arithmetic(message: str) -> str | None:
-    """`What is 12 * (3 + 4)?` -> `12 * (3 + 4) = 84`; None when there is no sum to do."""
-    text = message
+    """`What is 12 * (3 + 4)?` -> `12 * (3 + 4) = 84`; a plain sentence when it is too large; None when no sum."""
+    text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", message)  # 1,000 is one thousand
     for pattern, symbol in _SPOKEN:
         text = re.sub(pattern, f" {symbol} ", text, flags=re.IGNORECASE)
-    candidates = re.findall(r"[\d.()\s+\-*/%]+", text)
+    candidates = re.findall(r"(?:\d+(?:\.\d+)?e[-+]?\d+|[\d.()\s+\-*/%])+", text, flags=re.IGNORECASE)
     for candidate in sorted(candidates, key=len, reverse=True):
-        expression = " ".join(candidate.split())
-        if not re.search(r"\d\s*(\*\*|[+\-*/%])\s*[\d(]", expression):
+        expression = " ".join(candidate.split()).strip(" .")
+        if not re.search(r"[\d)]\s*(\*\*|//|[+\-*/%])\s*[-+]?\s*[\d(.]", expression):
             continue
         try:
-            value = _evaluate(ast.parse(expression, mode="eval").body)
-        except (SyntaxError, ValueError, ZeroDivisionError, OverflowError, TypeError):
+            return f"{_short(expression)} = {shown(evaluate(expression))}"
+        except TooBig as reason:
+            return f"{_short(expression)} is too large for the offline model to compute: {reason}."
+        except ZeroDivisionError:
+            return f"{_short(expression)} has no value: it divides by zero."
+        except ValueError:
             continue
-        shown = int(value) if float(value).is_integer() else round(value, 6)
-        return f"{expression} = {shown}"
     return None
 
 
-def _evaluate(node: ast.AST) -> float:
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
-        return node.value
-    if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
-        left, right = _evaluate(node.left), _evaluate(node.right)
-        if isinstance(node.op, ast.Pow) and abs(right) > 100:
-            raise ValueError("exponent too large")
-        return _OPERATORS[type(node.op)](left, right)
-    if isinstance(node, ast.UnaryOp) and type(node.op) in _OPERATORS:
-        return _OPERATORS[type(node.op)](_evaluate(node.operand))
-    raise ValueError("not arithmetic")
+def _short(expression: str) -> str:
+    return expression if len(expression) <= 60 else f"{expression[:40]} … {expression[-15:]}"
 
 
 @lru_cache(maxsize=1)

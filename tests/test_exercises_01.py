@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 
+import pytest
 from agents import Agent, function_tool
 
 from course_helpers.exercises.ex01_dataclasses import check_inventory_item, check_spanish_agent
@@ -130,7 +131,28 @@ def test_spanish_agent_without_spanish_instructions(capsys):
     support_agent = make_support_agent()
     spanish_agent = support_agent.clone(name="Support (Spanish)", tools=[*support_agent.tools])
     assert not check_spanish_agent(spanish_agent, support_agent)
-    assert "mention 'Spanish'" in capsys.readouterr().out
+    assert "the instructions should ask for answers in Spanish" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("instructions", [
+    "answer billing questions in spanish.",
+    "Responde siempre en español a las preguntas de facturación.",
+    "Contesta las preguntas sobre facturas.",
+])
+def test_spanish_agent_accepts_spanish_worded_differently(capsys, instructions):
+    support_agent = make_support_agent()
+    spanish_agent = support_agent.clone(name="Support (Spanish)", instructions=instructions,
+                                        tools=[*support_agent.tools])
+    assert check_spanish_agent(spanish_agent, support_agent)
+
+
+@pytest.mark.parametrize("instructions", ["Answer billing questions in French.", "Answer billing questions."])
+def test_spanish_agent_with_instructions_in_another_language(capsys, instructions):
+    support_agent = make_support_agent()
+    spanish_agent = support_agent.clone(name="Support (Spanish)", instructions=instructions,
+                                        tools=[*support_agent.tools])
+    assert not check_spanish_agent(spanish_agent, support_agent)
+    assert "ask for answers in Spanish" in capsys.readouterr().out
 
 
 def test_inventory_item_with_other_field_names(capsys):

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any
 
 from agents import Agent
 
 from course_helpers.checks import Hint, checker
+
+# Words that name the language, and common Spanish words English instructions never use.
+_NAMES_SPANISH = {"spanish", "español", "espanol", "castellano"}
+_SPANISH_WORDS = {"responde", "contesta", "responder", "contestar", "siempre", "preguntas", "sobre", "las", "los",
+                  "del", "usted", "eres", "por", "facturas", "facturación", "facturacion", "con"}
 
 
 @checker("define `InventoryItem` as a @dataclass with `name`, `quantity` and `tags` fields.")
@@ -54,8 +60,9 @@ def check_spanish_agent(spanish_agent: Any, support_agent: Agent) -> str:
     if support_agent.name == spanish_agent.name:
         raise Hint("`support_agent` was renamed too: change the copy with `clone(name=...)`.")
     instructions = spanish_agent.instructions
-    if not isinstance(instructions, str) or "Spanish" not in instructions:
-        raise Hint("the instructions should ask for answers in Spanish (mention 'Spanish').")
+    if not isinstance(instructions, str) or not _asks_for_spanish(instructions):
+        raise Hint("the instructions should ask for answers in Spanish: say so ('Answer in Spanish.'), "
+                   "or write them in Spanish.")
     if spanish_agent.tools is support_agent.tools:
         raise Hint(
             "both agents still share one `tools` list: "
@@ -64,3 +71,9 @@ def check_spanish_agent(spanish_agent: Any, support_agent: Agent) -> str:
     if spanish_agent.tools != support_agent.tools:
         raise Hint("the copy should keep the same tools as `support_agent`, in a list of its own.")
     return "a new agent with its own name, instructions and tools list; the original is unchanged."
+
+
+def _asks_for_spanish(instructions: str) -> bool:
+    """True when the instructions name Spanish (any case) or are written in Spanish."""
+    words = re.findall(r"\w+", instructions.lower())
+    return bool(_NAMES_SPANISH & set(words)) or len(_SPANISH_WORDS & set(words)) >= 2

@@ -26,9 +26,16 @@ class OrderWithStrSize(BaseModel):
     note: Optional[str] = None
 
 
-class OrderWithExclusiveLimits(BaseModel):
+class OrderWithExclusiveLimits(BaseModel):  # right: for whole numbers, gt=0, lt=11 allows 1 to 10
     drink: str = Field(description="What to drink.")
     quantity: int = Field(default=1, gt=0, lt=11)
+    size: Literal["small", "medium", "large"] = "medium"
+    note: Optional[str] = None
+
+
+class OrderExcludingTheLimits(BaseModel):
+    drink: str = Field(description="What to drink.")
+    quantity: int = Field(default=1, gt=1, lt=10)
     size: Literal["small", "medium", "large"] = "medium"
     note: Optional[str] = None
 
@@ -129,8 +136,9 @@ def book_table_returning_nothing(
     message = f"Booked {restaurant}."  # noqa: F841 - the typical slip: no `return`
 
 
-def test_order_checker_accepts_the_right_model(capsys):
-    assert check_order_model(Order)
+@pytest.mark.parametrize("right", [Order, OrderWithExclusiveLimits])
+def test_order_checker_accepts_the_right_model(right, capsys):
+    assert check_order_model(right)
     assert capsys.readouterr().out.startswith("✅")
 
 
@@ -144,7 +152,7 @@ def test_order_checker_calls_a_blank_model_not_attempted(blank, capsys):
     ("wrong", "expected_hint"),
     [
         (OrderWithStrSize, "Literal["),
-        (OrderWithExclusiveLimits, "ge=1"),
+        (OrderExcludingTheLimits, "should allow 1 to 10, but it allows 2 to 9 (`gt`/`lt` exclude the limit itself)"),
         (OrderWithRequiredNote, "default to None"),
         (OrderWithEmptyStringNote, "may be null"),
         (OrderWithoutDescription, "needs a description"),

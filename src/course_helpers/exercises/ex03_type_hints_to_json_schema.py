@@ -57,11 +57,7 @@ def check_book_table_tool(book_table: Any) -> str:
     _expect_exact_names(properties, _BOOKING_PARAMS, "book_table's parameters")
     _expect_type(properties["restaurant"], "string", "restaurant", "str")
     _expect_type(properties["party_size"], "integer", "party_size", "int")
-    if properties["party_size"].get("minimum") != 1 or properties["party_size"].get("maximum") != 12:
-        raise Hint(
-            "`party_size` should allow 1 to 12 people: annotate it as "
-            "`Annotated[int, Field(ge=1, le=12)]`."
-        )
+    _expect_whole_numbers(properties["party_size"], "party_size", 1, 12, "Annotated[int, Field(ge=1, le=12)]")
     if properties["time"].get("enum") != _TIMES:
         raise Hint('`time` should only allow three slots: annotate it as `Literal["18:00", "19:00", "20:00"]`.')
     _check_optional_text(properties["notes"], "notes", "`notes: Optional[str] = None`")
@@ -94,12 +90,26 @@ def _check_drink(prop: dict[str, Any]) -> None:
 
 def _check_quantity(prop: dict[str, Any]) -> None:
     _expect_type(prop, "integer", "quantity", "int")
-    if "exclusiveMinimum" in prop or "exclusiveMaximum" in prop:
-        raise Hint("`gt`/`lt` exclude the limit itself; use `ge=1` and `le=10` so 1 and 10 are allowed.")
-    if prop.get("minimum") != 1 or prop.get("maximum") != 10:
-        raise Hint("`quantity` should allow 1 to 10: use `Field(default=1, ge=1, le=10)`.")
+    _expect_whole_numbers(prop, "quantity", 1, 10, "Field(default=1, ge=1, le=10)")
     if prop.get("default") != 1:
         raise Hint("`quantity` should default to 1.")
+
+
+def _expect_whole_numbers(prop: dict[str, Any], name: str, low: int, high: int, example: str) -> None:
+    """An integer field must allow exactly low..high, however the limits are written (`ge=1` or `gt=0`)."""
+    allowed = (_limit(prop, "minimum", "exclusiveMinimum", 1), _limit(prop, "maximum", "exclusiveMaximum", -1))
+    if allowed == (low, high):
+        return
+    shown = " to ".join("no limit" if end is None else str(end) for end in allowed)
+    exclusive = " (`gt`/`lt` exclude the limit itself)" if {"exclusiveMinimum", "exclusiveMaximum"} & set(prop) else ""
+    raise Hint(f"`{name}` should allow {low} to {high}, but it allows {shown}{exclusive}: use `{example}`.")
+
+
+def _limit(prop: dict[str, Any], inclusive: str, exclusive: str, step: int) -> int | None:
+    """The first or last whole number a schema allows: `minimum`, or the number after `exclusiveMinimum`."""
+    if inclusive in prop:
+        return prop[inclusive]
+    return prop[exclusive] + step if exclusive in prop else None
 
 
 def _check_size(prop: dict[str, Any]) -> None:

@@ -43,6 +43,26 @@ def test_convert_currency_tool_accepts_a_right_answer(capsys):
     assert out.startswith("✅ a valid tool") and 'convert_currency{"amount": 100' in out
 
 
+def test_convert_currency_tool_accepts_other_wording_and_order(capsys):
+    tool = {"function": {"parameters": {"additionalProperties": False, "required": ["to_currency", "from_currency",
+            "amount"], "type": "object", "properties": {
+                "amount": {"description": "the sum of money", "type": "number"},
+                "from_currency": {"description": "ISO code of the source currency", "type": "string"},
+                "to_currency": {"description": "ISO code of the target currency", "type": "string"}}},
+            "description": "Converts money between currencies (codes like USD or EUR).", "name": "convert_currency"},
+            "type": "function"}
+    assert check_convert_currency_tool(tool)
+
+
+def test_convert_currency_tool_given_a_function_is_not_called_blank(capsys):
+    def convert_currency(amount: float, from_currency: str, to_currency: str) -> float:
+        """Convert money between currencies."""
+        ...
+
+    assert not check_convert_currency_tool(convert_currency)
+    assert capsys.readouterr().out.startswith("🤔 Not quite — the tool is a dict shaped")
+
+
 def test_convert_currency_tool_blank(capsys):
     assert not check_convert_currency_tool(...)
     assert capsys.readouterr().out.startswith("✏️ Not attempted yet — write `convert_currency_tool`")
@@ -62,6 +82,10 @@ def test_convert_currency_tool_blank(capsys):
                              "to_currency": {"type": "str"}}), '`to_currency` should be {"type": "string"}'),
         (changed(required=["amount"]), "list all three parameters in `required`"),
         (changed(additionalProperties=None), '"additionalProperties": False'),
+        (changed(properties={"amount": {"type": "number"}, "from_currency": {"type": "string"},
+                             "to_currency": {"type": "string", "description": "The code to convert to."}}),
+         'give amount and from_currency a "description" too'),
+        (lambda amount, from_currency, to_currency: amount, "(you gave a function: write the dict itself)"),
     ],
 )
 def test_convert_currency_tool_typical_mistakes(capsys, tool, hint):
@@ -137,8 +161,10 @@ def test_tool_message_that_raises_for_an_unknown_tool(capsys):
         return {"role": "tool", "tool_call_id": call["id"], "content": str(result)}
 
     assert not check_tool_message(no_error_handling)
-    out = capsys.readouterr().out
-    assert "for an unknown tool name, `tool_message` raised KeyError" in out and "list the tools that exist" in out
+    assert capsys.readouterr().out == (
+        "🤔 Not quite — for an unknown tool name, `tool_message` raised KeyError: return a `tool` message whose "
+        "content starts with 'Error:' and name the tool and list the tools that exist, get_weather and divide.\n"
+    )
 
 
 def test_tool_message_that_lets_the_function_raise(capsys):
@@ -174,4 +200,7 @@ def test_tool_message_with_a_vague_error(capsys):
         return message
 
     assert not check_tool_message(vague)
-    assert "should name it and list the tools that exist" in capsys.readouterr().out
+    assert capsys.readouterr().out == (
+        "🤔 Not quite — for an unknown tool name the content was 'Error: something went wrong.', but it should name "
+        "the tool and list the tools that exist, get_weather and divide.\n"
+    )

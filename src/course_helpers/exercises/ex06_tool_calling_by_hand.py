@@ -12,12 +12,13 @@ _CURRENCY_FIELDS = {"amount": "number", "from_currency": "string", "to_currency"
 _CURRENCY_QUESTION = "Convert 100 USD to EUR."
 
 
-@checker("write `convert_currency_tool`, the Chat Completions tool dict for convert_currency.")
+@checker("write `convert_currency_tool`, the Chat Completions tool dict for convert_currency.", value_answer=True)
 def check_convert_currency_tool(tool: Any) -> str:
     """Check a hand-written tool schema, then let the offline model call it."""
     if not isinstance(tool, dict) or tool.get("type") != "function" or not isinstance(tool.get("function"), dict):
+        kind = "" if isinstance(tool, dict) else f" (you gave a {type(tool).__name__}: write the dict itself)"
         raise Hint('the tool is a dict shaped {"type": "function", "function": {"name": ..., "description": ..., '
-                   '"parameters": {...}}}.')
+                   f'"parameters": {{...}}}}}}{kind}.')
     function = tool["function"]
     if function.get("name") != "convert_currency":
         raise Hint(f"the function's name should be 'convert_currency', not {function.get('name')!r}.")
@@ -34,6 +35,9 @@ def check_convert_currency_tool(tool: Any) -> str:
         if found != json_type:
             why = " (amounts like 9.99 are not integers)" if name == "amount" else ""
             raise Hint(f'`{name}` should be {{"type": "{json_type}"}}{why}, not {found!r}.')
+    if undocumented := [name for name in _CURRENCY_FIELDS if not properties[name].get("description")]:
+        raise Hint(f"give {' and '.join(undocumented)} a \"description\" too: the model reads it to fill the argument "
+                   '(e.g. "from_currency": {"type": "string", "description": "The code to convert from, e.g. USD."}).')
     required = parameters.get("required") or []
     if sorted(required) != sorted(_CURRENCY_FIELDS):
         raise Hint(f"list all three parameters in `required`; you have {required}.")
@@ -62,16 +66,16 @@ def _call(name: str, arguments: str, call_id: str) -> dict[str, Any]:
     return {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}
 
 
-# (what the case is, the call, what the content must contain, the hint when it does not)
+# (what the case is, the call, what the content must contain, what the content should do to say so)
 _FAILURES = [
     ("an unknown tool name", _call("get_forecast", '{"city": "Paris"}', "call_3"), ["get_forecast", "get_weather"],
-     "for an unknown tool, the content should name it and list the tools that exist (get_weather, divide)."),
+     "name the tool and list the tools that exist, get_weather and divide"),
     ("arguments that are not JSON", _call("get_weather", "{city: Paris}", "call_4"), ["JSON"],
-     "when `json.loads` fails, the content should say the arguments are not valid JSON."),
+     "say the arguments are not valid JSON"),
     ("a wrong argument name", _call("get_weather", '{"town": "Paris"}', "call_5"), ["town"],
-     "when calling the function raises (here TypeError for `town`), put the error's message in the content."),
+     "include the message of the TypeError that calling the function raised"),
     ("a tool that fails", _call("divide", '{"a": 1, "b": 0}', "call_6"), ["division by zero"],
-     "when the function itself raises (here ZeroDivisionError), put the error's message in the content."),
+     "include the message of the ZeroDivisionError the function raised"),
 ]
 
 
@@ -103,8 +107,8 @@ def check_tool_message(tool_message: Callable[[dict[str, Any], dict[str, Callabl
         try:
             message = tool_message(call, dict(functions))
         except Exception as error:
-            raise Hint(f"for {case}, `tool_message` raised {type(error).__name__}; it should return a `tool` message "
-                       f"starting with 'Error:' instead. {hint}") from None
+            raise Hint(f"for {case}, `tool_message` raised {type(error).__name__}: return a `tool` message whose "
+                       f"content starts with 'Error:' and {hint}.") from None
         content = message.get("content") if isinstance(message, dict) else None
         if not isinstance(content, str) or not content.startswith("Error:"):
             raise Hint(f"for {case}, the content should start with 'Error:' so the model knows the call failed; "
@@ -112,5 +116,5 @@ def check_tool_message(tool_message: Callable[[dict[str, Any], dict[str, Callabl
         if message.get("tool_call_id") != call["id"]:
             raise Hint(f"for {case}, `tool_call_id` should still be the call's id ({call['id']!r}).")
         if not all(needle.lower() in content.lower() for needle in needles):
-            raise Hint(f"for {case} the content was {content!r}; {hint}")
+            raise Hint(f"for {case} the content was {content!r}, but it should {hint}.")
     return "every call gets a `tool` message: the result, or an error the model can act on."

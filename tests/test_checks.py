@@ -7,7 +7,7 @@ from typing import Generic, TypeVar
 import pytest
 from pydantic import BaseModel
 
-from course_helpers.checks import Hint, Verdict, checker, is_blank
+from course_helpers.checks import Hint, Verdict, checker, is_blank, listed
 
 T = TypeVar("T")
 
@@ -239,3 +239,7 @@ def test_a_value_answer_counts_only_ellipsis_and_none_as_blank(capsys):
         "✏️ Not attempted yet — write the tool dict.",
         "🤔 Not quite — the tool is a dict, not a function.",
     ]
+
+
+def test_listed_joins_names_for_a_sentence():
+    assert [listed(["a"]), listed(["a", "b"]), listed(["a", "b", "c"])] == ["a", "a and b", "a, b and c"]

@@ -77,7 +77,37 @@ def test_convert_currency_without_args_section(capsys):
         return f"{amount} USD is {amount * RATES[currency]} {currency}."
 
     assert not run(check_convert_currency(convert_currency))
-    assert "amount and currency has no description: add an `Args:` section" in capsys.readouterr().out
+    assert "the schema has no description for amount and currency: add an `Args:` section" in capsys.readouterr().out
+
+
+def test_convert_currency_with_one_parameter_described(capsys):
+    @function_tool
+    def convert_currency(amount: float, currency: Literal["EUR", "GBP", "JPY"]) -> str:
+        """Convert an amount of US dollars to another currency.
+
+        Args:
+            amount: How many US dollars to convert.
+        """
+        return f"{amount} USD is {amount * RATES[currency]} {currency}."
+
+    assert not run(check_convert_currency(convert_currency))
+    assert "the schema has no description for currency: add an `Args:` section" in capsys.readouterr().out
+
+
+def test_convert_currency_accepts_a_docstring_worded_differently(capsys):
+    @function_tool
+    def convert_currency(amount: float, currency: Literal["JPY", "GBP", "EUR"]) -> str:
+        """Turns dollars into euros, pounds or yen.
+
+        Uses today's fixed rates.
+
+        Args:
+            amount (float): the sum in USD
+            currency (str): target currency code
+        """
+        return f"That is {amount * RATES[currency]:.1f} {currency} for {amount} USD."
+
+    assert run(check_convert_currency(convert_currency))
 
 
 def test_convert_currency_with_a_wrong_conversion(capsys):

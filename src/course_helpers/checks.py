@@ -7,11 +7,12 @@ import dataclasses
 import functools
 import inspect
 import textwrap
+from collections.abc import Sequence
 from typing import Any, Callable, Generic, TypeVar
 
 from pydantic import BaseModel
 
-__all__ = ["Hint", "Verdict", "checker", "is_blank", "offline_run_config"]
+__all__ = ["Hint", "Verdict", "checker", "is_blank", "listed", "offline_run_config"]
 
 _T = TypeVar("_T")
 _FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -80,6 +81,11 @@ def checker(blank_hint: str, *, value_answer: bool = False) -> Callable[[Callabl
         return check
 
     return decorate
+
+
+def listed(names: Sequence[str]) -> str:
+    """Names for a sentence: "amount", "amount and currency", "a, b and c"."""
+    return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else list(names))
 
 
 def offline_run_config() -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
-from course_helpers.checks import Hint, checker
+from course_helpers.checks import Hint, checker, listed
 from course_helpers.offline import Message, ToolSpec, decide
 
 _CURRENCY_FIELDS = {"amount": "number", "from_currency": "string", "to_currency": "string"}
@@ -36,7 +36,7 @@ def check_convert_currency_tool(tool: Any) -> str:
             why = " (amounts like 9.99 are not integers)" if name == "amount" else ""
             raise Hint(f'`{name}` should be {{"type": "{json_type}"}}{why}, not {found!r}.')
     if undocumented := [name for name in _CURRENCY_FIELDS if not properties[name].get("description")]:
-        raise Hint(f"give {' and '.join(undocumented)} a \"description\" too: the model reads it to fill the argument "
+        raise Hint(f"give {listed(undocumented)} a \"description\" too: the model reads it to fill the argument "
                    '(e.g. "from_currency": {"type": "string", "description": "The code to convert from, e.g. USD."}).')
     required = parameters.get("required") or []
     if sorted(required) != sorted(_CURRENCY_FIELDS):

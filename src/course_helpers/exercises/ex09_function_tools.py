@@ -19,7 +19,7 @@ from agents import (
     function_tool,
 )
 
-from course_helpers.checks import Hint, checker, offline_run_config
+from course_helpers.checks import Hint, checker, listed, offline_run_config
 
 _CURRENCIES = {"EUR", "GBP", "JPY"}
 _CONVERT_QUESTION = "Convert 100 US dollars to GBP."
@@ -53,11 +53,11 @@ async def check_convert_currency(convert_currency: Any) -> str:
         raise Hint("`currency` should only allow 'EUR', 'GBP' and 'JPY': annotate it "
                    "`currency: Literal[\"EUR\", \"GBP\", \"JPY\"]`, which becomes an enum in the schema.")
     if not convert_currency.description:
-        raise Hint("add a docstring: its first line becomes the tool's description, which the model reads.")
+        raise Hint("add a docstring: its text before `Args:` becomes the tool's description, which the model reads.")
     undocumented = [name for name in ("amount", "currency") if not properties[name].get("description")]
     if undocumented:
-        raise Hint(f"{' and '.join(undocumented)} has no description: add an `Args:` section to the docstring "
-                   "with one line per parameter.")
+        raise Hint(f"the schema has no description for {listed(undocumented)}: add an `Args:` section to the "
+                   "docstring with one `name: what it means` line per parameter.")
     # tool_choice forces the call, so the check does not depend on how the docstring is worded.
     agent = Agent(name="Bureau de change", tools=[convert_currency],
                   model_settings=ModelSettings(tool_choice=convert_currency.name))

@@ -2,6 +2,7 @@
 
 import asyncio
 from dataclasses import dataclass
+from enum import Enum
 from typing import Literal
 
 from agents import ModelBehaviorError, RunConfig, Runner
@@ -59,6 +60,39 @@ def test_movie_review_as_a_dataclass(capsys):
 
     assert not run(check_movie_review(MovieReview))
     assert "`class MovieReview(BaseModel):`" in capsys.readouterr().out
+
+
+class Sentiment(str, Enum):
+    POSITIVE = "positive"
+    NEGATIVE = "negative"
+    MIXED = "mixed"
+
+
+class Mood(str, Enum):
+    HAPPY = "happy"
+    SAD = "sad"
+
+
+def test_movie_review_accepts_an_enum_sentiment(capsys):
+    class MovieReview(BaseModel):
+        highlights: list[str]
+        sentiment: Sentiment
+        rating: int = Field(ge=1, le=5, description="stars")
+        title: str
+
+    assert run(check_movie_review(MovieReview))
+    assert capsys.readouterr().out == "✅ the offline model filled in a MovieReview: rating=4, sentiment='positive'.\n"
+
+
+def test_movie_review_with_an_enum_of_other_values(capsys):
+    class MovieReview(BaseModel):
+        title: str
+        rating: int = Field(ge=1, le=5)
+        sentiment: Mood
+        highlights: list[str]
+
+    assert not run(check_movie_review(MovieReview))
+    assert "`sentiment` should allow only 'positive', 'negative' and 'mixed'" in capsys.readouterr().out
 
 
 def test_movie_review_with_a_plain_string_sentiment(capsys):

@@ -35,9 +35,10 @@ async def check_movie_review(MovieReview: Any) -> str:
         raise Hint("the SDK cannot make a strict schema from MovieReview: use only str, int, Literal and "
                    "list[str] fields.") from None
     properties = schema["properties"]
-    if set(properties["sentiment"].get("enum", [])) != _SENTIMENTS:
+    if set(_resolved(properties["sentiment"], schema).get("enum", [])) != _SENTIMENTS:
         raise Hint("`sentiment` should allow only 'positive', 'negative' and 'mixed': annotate it "
-                   "`sentiment: Literal[\"positive\", \"negative\", \"mixed\"]`.")
+                   "`sentiment: Literal[\"positive\", \"negative\", \"mixed\"]`, or with a `str` Enum of "
+                   "those three values.")
     rating = properties["rating"]
     if rating.get("type") != "integer" or (rating.get("minimum"), rating.get("maximum")) != (1, 5):
         raise Hint("`rating` should be a whole number from 1 to 5: `rating: int = Field(ge=1, le=5)`.")
@@ -49,7 +50,14 @@ async def check_movie_review(MovieReview: Any) -> str:
     review = result.final_output
     if not isinstance(review, MovieReview):
         raise Hint(f"the run gave a {type(review).__name__}, not a MovieReview.")
-    return f"the offline model filled in a MovieReview: rating={review.rating}, sentiment={review.sentiment!r}."
+    sentiment = getattr(review.sentiment, "value", review.sentiment)  # a Literal's string, or an Enum member's
+    return f"the offline model filled in a MovieReview: rating={review.rating}, sentiment={sentiment!r}."
+
+
+def _resolved(prop: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """A property's own schema: an Enum field is a `$ref` to `$defs`, a Literal one is inline."""
+    ref = prop.get("$ref", "")
+    return schema.get("$defs", {}).get(ref.removeprefix("#/$defs/"), {}) if ref else prop
 
 
 @checker("write `async def ask_or_none(agent, question)` that returns the final output, or None if it is invalid.")

@@ -39,6 +39,19 @@ def any_long_number(ctx, agent, input):
 
 
 @input_guardrail
+def no_card_numbers_lookaround(ctx, agent, input):
+    digits = re.sub(r"(?<=\d)[ -](?=\d{4})", "", str(input))  # 4111 1111 ... -> 4111111111111111
+    found = re.search(r"(?<!\d)\d{16}(?!\d)", digits)
+    return GuardrailFunctionOutput(output_info=None, tripwire_triggered=found is not None)
+
+
+@input_guardrail
+def sixteen_digits_anywhere(ctx, agent, input):
+    found = re.search(r"(\d[ -]?){16}", str(input))
+    return GuardrailFunctionOutput(output_info=None, tripwire_triggered=bool(found))
+
+
+@input_guardrail
 def returns_a_bool(ctx, agent, input):
     return bool(CARD.search(str(input)))
 
@@ -47,8 +60,9 @@ def plain_function(ctx, agent, input):
     return GuardrailFunctionOutput(output_info=None, tripwire_triggered=False)
 
 
-def test_card_checker_accepts_a_right_answer(capsys):
-    assert run_check(check_card_guardrail, no_card_numbers)
+@pytest.mark.parametrize("right", [no_card_numbers, no_card_numbers_lookaround])
+def test_card_checker_accepts_a_right_answer(right, capsys):
+    assert run_check(check_card_guardrail, right)
     assert capsys.readouterr().out.startswith("✅ the tripwire fires for card numbers")
 
 
@@ -64,6 +78,7 @@ def test_card_checker_blank(capsys):
     [
         (spaces_only, "'Card 4111-1111-1111-1111 was declined.' got through"),
         (any_long_number, "holds no card number"),
+        (sixteen_digits_anywhere, "'Where is order 40213377900152648812? It has 20 digits.' tripped the wire"),
         (returns_a_bool, "must return `GuardrailFunctionOutput"),
         (plain_function, "put `@input_guardrail`"),
     ],

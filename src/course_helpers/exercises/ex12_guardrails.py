@@ -29,6 +29,7 @@ _CARD_MESSAGES = (
 _SAFE_MESSAGES = (
     "Why was my card declined on order 1042?",
     "Call me on +44 20 7946 0018 about order 7731.",
+    "Where is order 40213377900152648812? It has 20 digits.",
 )
 _CLEAN_PAGE = "Teapot deals this week: the Classic teapot is 20% off."
 _INJECTED_PAGES = {
@@ -55,7 +56,8 @@ async def check_card_guardrail(no_card_numbers: Any) -> str:
                 r"between the groups, e.g. `re.search(r'\b(?:\d{4}[ -]?){3}\d{4}\b', text)`."
             )
         if message in _SAFE_MESSAGES and tripped:
-            raise Hint(f"{message!r} tripped the wire, but it holds no card number: match exactly 16 digits.")
+            raise Hint(f"{message!r} tripped the wire, but it holds no card number: match exactly 16 digits, with "
+                       r"`\b` at both ends so a longer number does not count.")
     return "the tripwire fires for card numbers with spaces, dashes or neither, and not for other numbers."
 
 

@@ -45,12 +45,22 @@ def test_continue_conversation_with_new_items(capsys):
         return list(result.new_items) + [{"role": "user", "content": message}]
 
     assert not check(check_continue_conversation, uses_new_items)
-    assert "use `result.to_input_list()` instead" in capsys.readouterr().out
+    assert "RunItem objects from `result.new_items`" in capsys.readouterr().out
 
 
 def test_continue_conversation_with_a_plain_string(capsys):
     assert not check(check_continue_conversation, lambda result, message: result.to_input_list() + [message])
-    assert "every item should be a dict" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "but one is the str 'What is 84 + 16?': wrap the new message as" in out and "new_items" not in out
+
+
+def test_continue_conversation_accepts_a_copy_built_another_way(capsys):
+    def continue_conversation(result, message):
+        history = [dict(item) for item in result.to_input_list()]
+        history.append({"content": message, "role": "user"})
+        return history
+
+    assert check(check_continue_conversation, continue_conversation)
 
 
 def test_continue_conversation_written_async(capsys):

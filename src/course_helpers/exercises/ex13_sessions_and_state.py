@@ -7,6 +7,7 @@ import inspect
 from typing import Any
 
 from agents import Agent, Runner, SQLiteSession
+from agents.items import RunItemBase
 
 from course_helpers.checks import Hint, checker, offline_run_config
 
@@ -34,10 +35,15 @@ async def check_continue_conversation(continue_conversation: Any) -> str:
         )
     if not isinstance(items, list):
         raise Hint(f"return a list of input items, not a {type(items).__name__}.")
-    if not all(isinstance(item, dict) for item in items):
+    if any(isinstance(item, RunItemBase) for item in items):
         raise Hint(
-            "every item should be a dict such as {'role': 'user', 'content': '...'}. "
-            "`result.new_items` holds RunItem objects: use `result.to_input_list()` instead."
+            "your list holds RunItem objects from `result.new_items`, which a run does not take as input: "
+            "use `result.to_input_list()`, whose items are dicts."
+        )
+    if odd := [item for item in items if not isinstance(item, dict)]:
+        raise Hint(
+            f"every item should be a dict such as {{'role': 'user', 'content': '...'}}, but one is the "
+            f"{type(odd[0]).__name__} {odd[0]!r}: wrap the new message as {{'role': 'user', 'content': message}}."
         )
     if not items or items[-1] != {"role": "user", "content": _NEXT}:
         raise Hint(

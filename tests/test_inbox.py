@@ -1,7 +1,9 @@
 """The capstone's building blocks: the sample inbox, search, the idempotent results store and the evaluation."""
 
 import asyncio
+import enum
 import json
+import re
 from collections import Counter
 from types import SimpleNamespace
 
@@ -16,6 +18,8 @@ from course_helpers.inbox import (
     process_new,
     search_emails,
 )
+from course_helpers.memory import MemoryStore
+from course_helpers.sqlite_files import StoreFileError
 
 
 def make_email(email_id: int, body: str = "Hello.", subject: str = "Hi") -> Email:
@@ -176,3 +180,108 @@ def test_evaluation_needs_a_known_prediction_for_every_label():
         evaluate({1: "junk"}, {1: "junk", 2: "junk"})
     with pytest.raises(ValueError, match=r"Unknown categories \['spam'\]"):
         evaluate({1: "spam"}, {1: "junk"})
+
+
+# Malformed inbox files: one sentence naming the file, the email and the field.
+
+GOOD = {"id": 1, "thread_id": "t1", "sender": "Bo", "subject": "Hi", "received": "x", "body": ".", "label": "junk"}
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"{not json", r"mail.json is not valid JSON \(Expecting property name .*line 1 column 2"),
+        ('{"emails": []} café'.encode("latin-1"),
+         r"mail.json is not UTF-8 text \(at byte offset 18\): save it as UTF-8"),
+        (b"[" * 100_000 + b"]" * 100_000, "mail.json is not valid JSON"),
+        (b"{}", 'mail.json must hold a JSON object with an "emails" list'),
+        (b"[]", 'mail.json must hold a JSON object with an "emails" list'),
+        (b'{"emails": 5}', 'mail.json must hold a JSON object with an "emails" list'),
+        (json.dumps({"emails": [GOOD, "x"]}).encode(), "Email 2 of mail.json is a str, not a JSON object"),
+        (json.dumps({"emails": [GOOD, {**GOOD, "id": 2, "body": None}]}).encode(),
+         r"Email 2 \(id 2\) of mail.json has a wrong 'body' field \(Input should be a valid string\): fix it"),
+        (json.dumps({"emails": [{k: v for k, v in GOOD.items() if k != "sender"}]}).encode(),
+         r"Email 1 \(id 1\) of mail.json has no 'sender' field: add it"),
+        (json.dumps({"emails": [{**GOOD, "id": 10**30}]}).encode(), "Email 1 of mail.json has an id too large"),
+        (json.dumps({"emails": [GOOD, {**GOOD, "id": 2}, {**GOOD}]}).encode(),
+         "Emails 1 and 3 of mail.json both have the id 1: give each email its own id"),
+    ],
+    ids=["json", "encoding", "nesting", "no emails", "a list", "emails not a list", "email not an object",
+         "wrong field", "missing field", "huge id", "duplicate ids"],
+)
+@pytest.mark.parametrize("loader", [load_inbox, load_labels])
+def test_a_malformed_inbox_file_is_one_sentence_naming_email_and_field(tmp_path, content, message, loader):
+    path = tmp_path / "mail.json"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=f"^{message}") as raised:
+        loader(path)
+    assert "\n" not in str(raised.value)
+
+
+def test_an_inbox_file_may_start_with_a_byte_order_mark(tmp_path):
+    path = tmp_path / "mail.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps({"emails": [GOOD]}).encode())
+    assert load_labels(path) == {1: "junk"}
+
+
+# Enum categories and bad arguments to the results store.
+
+class Cat(str, enum.Enum):
+    junk = "junk"
+    important = "important"
+
+
+def test_enum_categories_are_stored_and_evaluated_by_value():
+    store = ResultsStore()
+
+    async def triage(email):
+        return SimpleNamespace(category=Cat.junk, reason="spam")
+
+    run(process_new([make_email(1), make_email(2)], triage, store))
+    assert store.save(3, Cat.important, "deadline") is True
+    assert [r.category for r in store.results()] == ["junk", "junk", "important"]
+    predictions = {r.email_id: r.category for r in store.results()}
+    assert evaluate(predictions, {1: Cat.junk, 2: "junk", 3: "important"}).accuracy == 1.0
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda s: s.save("1", "junk", "spam"), TypeError, "An email id must be an int, not str"),
+        (lambda s: s.save(True, "junk", "spam"), TypeError, "An email id must be an int, not bool"),
+        (lambda s: s.save(10**30, "junk", "spam"), ValueError, "Email id 1000000000000000000000000000000 is too large"),
+        (lambda s: s.save(1, None, "spam"), TypeError, "A category must be a str such as 'junk', not NoneType"),
+        (lambda s: s.save(1, "junk", None), TypeError, "A result's reason must be a str, not NoneType"),
+        (lambda s: s.is_processed(None), TypeError, "An email id must be an int, not NoneType"),
+    ],
+)
+def test_bad_arguments_to_the_results_store_are_one_sentence_and_store_nothing(call, error, message):
+    store = ResultsStore()
+    with pytest.raises(error, match=message):
+        call(store)
+    assert len(store) == 0 and store.is_processed(10**30) is False
+
+
+def test_a_triage_without_category_and_reason_is_named():
+    async def triage(email):
+        return "junk"
+
+    with pytest.raises(TypeError, match="triage\\(email\\) returned a str, which has no .category and .reason"):
+        run(process_new([make_email(1)], triage, ResultsStore()))
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"not a database at all " * 200, "is not a usable results store file"),
+     (None, "it holds the tables memories, memory_index and none of a results store's")],
+)
+def test_a_file_that_is_no_results_store_is_named_and_left_alone(tmp_path, content, message):
+    path = tmp_path / "results.db"
+    if content is None:
+        MemoryStore(path).close()
+    else:
+        path.write_bytes(content)
+    before = path.read_bytes()
+    with pytest.raises(StoreFileError, match=f"^{re.escape(str(path))} .*{message}"):
+        ResultsStore(path)
+    assert path.read_bytes() == before

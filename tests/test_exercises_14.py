@@ -60,7 +60,33 @@ def test_memory_instructions_with_a_fixed_query(capsys):
         return "Known facts:\n" + "\n".join(m.text for m in ctx.context.store.search("tea", limit=3))
 
     assert not asyncio.run(check_memory_instructions(fixed))
-    assert "search for `ctx.context.message`, not a fixed query" in capsys.readouterr().out
+    assert "your code asked the store for search('tea'), so the instructions miss" in capsys.readouterr().out
+
+
+def test_memory_instructions_with_the_first_three_memories(capsys):
+    def first_three(ctx, agent):
+        return "Known facts:\n" + "\n".join(m.text for m in ctx.context.store.all()[:3])
+
+    assert not asyncio.run(check_memory_instructions(first_three))
+    assert "your code asked the store for all(), so the instructions miss the Lisbon" in capsys.readouterr().out
+
+
+def test_memory_instructions_with_a_repr_dump(capsys):
+    def repr_dump(ctx, agent):
+        return f"Memories: {ctx.context.store.search(ctx.context.message, limit=3)}"
+
+    assert not asyncio.run(check_memory_instructions(repr_dump))
+    assert "your instructions hold the Memory objects' repr" in capsys.readouterr().out
+
+
+def test_memory_instructions_accepts_other_wording(capsys):
+    async def with_str(ctx, agent):
+        found = ctx.context.store.search(ctx.context.message, limit=3)
+        if not found:
+            return "Be friendly. You know nothing about the user yet."
+        return "Be friendly. Facts you know:\n" + "\n".join(str(memory) for memory in found)
+
+    assert asyncio.run(check_memory_instructions(with_str))
 
 
 def test_memory_instructions_empty_when_nothing_matches(capsys):

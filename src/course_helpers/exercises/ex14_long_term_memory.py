@@ -10,7 +10,7 @@ from typing import Any
 from agents import Agent, RunContextWrapper
 
 from course_helpers.checks import Hint, checker
-from course_helpers.memory import MemoryStore
+from course_helpers.memory import Memory, MemoryStore
 
 __all__ = ["check_forget_about", "check_memory_instructions"]
 
@@ -32,8 +32,24 @@ class _MemoryContext:
     message: str
 
 
-def _store(texts: list[str]) -> MemoryStore:
-    store = MemoryStore(clock=lambda: _SAVED_ON)
+class _RecordingStore(MemoryStore):
+    """A MemoryStore that remembers what the learner's code asked of it: `search` queries, and `all()` calls."""
+
+    def __init__(self) -> None:
+        super().__init__(clock=lambda: _SAVED_ON)
+        self.asked: list[str] = []
+
+    def search(self, query: str, limit: int = 5) -> list[Memory]:
+        self.asked.append(f"search({query!r})")
+        return super().search(query, limit)
+
+    def all(self) -> list[Memory]:
+        self.asked.append("all()")
+        return super().all()
+
+
+def _store(texts: list[str]) -> _RecordingStore:
+    store = _RecordingStore()
     for text in texts:
         store.add(text)
     return store
@@ -60,6 +76,11 @@ async def check_memory_instructions(memory_instructions: Any) -> str:
                 "none of the relevant memories is in your instructions: put each found memory's `.text` "
                 "in the string you return."
             )
+        if "Memory(" in text:
+            raise Hint(
+                "your instructions hold the Memory objects' repr (ids, datetimes, quotes), which the model has to "
+                "read around: put each memory's `.text` in the string, one per line."
+            )
         if any(memory in text for memory in _OTHERS):
             raise Hint(
                 "your instructions include memories that have nothing to do with the message (Lisbon, Porto): "
@@ -72,11 +93,13 @@ async def check_memory_instructions(memory_instructions: Any) -> str:
             raise Hint(
                 f"for 'Which tea should I make?' expected the 3 best matches, {expected}; you included {included}."
             )
+        store.asked.clear()
         where = await _instructions(memory_instructions, store, "Where do I live?")
         if "I live in Lisbon." not in where or any(memory in where for memory in _TEA):
+            asked = " and ".join(store.asked) or "nothing"
             raise Hint(
-                "for the message 'Where do I live?' the instructions should hold the Lisbon memory only: "
-                "search for `ctx.context.message`, not a fixed query."
+                f"for the message 'Where do I live?' your code asked the store for {asked}, so the instructions "
+                "miss the Lisbon memory: use `ctx.context.store.search(ctx.context.message, limit=3)`."
             )
         nothing = await _instructions(memory_instructions, store, "Tell me a joke.")
         if not nothing.strip() or any(memory in nothing for memory in _TEA + _OTHERS):

@@ -53,6 +53,19 @@ async def stream_reply_joined_with_spaces(agent, message):
     return " ".join([event.data.delta async for event in result.stream_events() if is_text_delta(event)])
 
 
+async def stream_reply_of_the_final_output(agent, message):
+    result = Runner.run_streamed(agent, message)
+    async for event in result.stream_events():
+        pass
+    return result.final_output
+
+
+async def stream_reply_collecting_deltas_in_a_list(agent, message):
+    result = Runner.run_streamed(agent, message)
+    pieces = [event.data.delta async for event in result.stream_events() if is_text_delta(event)]
+    return "".join(pieces)
+
+
 async def stream_reply_not_consumed(agent, message):
     Runner.run_streamed(agent, message)
     return ""
@@ -62,8 +75,9 @@ def check(checker, answer):
     return asyncio.run(checker(answer))
 
 
-def test_stream_reply_accepts_a_right_answer(capsys):
-    assert check(check_stream_reply, stream_reply)
+@pytest.mark.parametrize("right", [stream_reply, stream_reply_collecting_deltas_in_a_list])
+def test_stream_reply_accepts_a_right_answer(capsys, right):
+    assert check(check_stream_reply, right)
     assert capsys.readouterr().out.startswith("✅ stream_reply returned 'The weather in Tokyo is sunny.'")
 
 
@@ -81,6 +95,7 @@ def test_stream_reply_blank(capsys):
         (stream_reply_with_every_delta, "includes the tool call's argument deltas"),
         (stream_reply_joined_with_spaces, "join every text delta with `''`"),
         (stream_reply_not_consumed, "the agent did not run"),
+        (stream_reply_of_the_final_output, "that is the whole answer from `result.final_output`"),
     ],
 )
 def test_stream_reply_typical_mistakes(capsys, answer, hint):
@@ -99,6 +114,30 @@ async def preview(agent, message, words):
             if seen == words:
                 result.cancel()
     return text, result
+
+
+async def preview_that_breaks(agent, message, words):
+    result = Runner.run_streamed(agent, message)
+    text, seen = "", 0
+    async for event in result.stream_events():
+        if is_text_delta(event):
+            text += event.data.delta
+            seen += 1
+            if seen == words:
+                result.cancel()
+                break
+    return text, result
+
+
+async def preview_counting_down(agent, message, words):
+    result = Runner.run_streamed(agent, message)
+    pieces = []
+    async for event in result.stream_events():
+        if is_text_delta(event) and len(pieces) < words:
+            pieces.append(event.data.delta)
+            if len(pieces) == words:
+                result.cancel(mode="immediate")
+    return "".join(pieces), result
 
 
 async def preview_blank(agent, message, words):
@@ -120,8 +159,9 @@ def make_preview(cancel_mode=None, off_by_one=0, returns=lambda text, result: (t
     return preview_variant
 
 
-def test_preview_accepts_a_right_answer(capsys):
-    assert check(check_preview, preview)
+@pytest.mark.parametrize("right", [preview, preview_counting_down])
+def test_preview_accepts_a_right_answer(capsys, right):
+    assert check(check_preview, right)
     assert capsys.readouterr().out.startswith("✅ preview stops the stream")
 
 
@@ -134,6 +174,7 @@ def test_preview_blank(capsys):
     ("answer", "hint"),
     [
         (make_preview(cancel_mode=None), "call `result.cancel()` as soon as you have"),
+        (preview_that_breaks, "after `result.cancel()` keep consuming `stream_events()` (no `break`"),
         (make_preview(cancel_mode="after_turn"), "mode='after_turn' lets this answer finish"),
         (make_preview(cancel_mode="immediate", off_by_one=1), "should be 'The weather in', not 'The weather in Tokyo'"),
         (make_preview(cancel_mode="immediate", returns=lambda text, result: text), "return two values"),

@@ -6,6 +6,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from agents import Agent, RunResultStreaming, function_tool
+from openai.types.responses import ResponseTextDeltaEvent
+from pydantic import PrivateAttr
 
 from course_helpers.checks import Hint, checker
 from course_helpers.offline import OfflineModel
@@ -22,12 +24,24 @@ def get_weather(city: str) -> str:
     return f"The weather in {city} is sunny."
 
 
+class _WatchedTextDelta(ResponseTextDeltaEvent):
+    """A text delta that counts how often its `delta` is read, so the check knows the text was built from it."""
+
+    _reads: list[str] = PrivateAttr(default_factory=list)
+
+    def __getattribute__(self, name: str) -> Any:
+        if name == "delta":
+            self._reads.append(name)
+        return super().__getattribute__(name)
+
+
 class _CountingModel(OfflineModel):
-    """The offline model, counting whether it was asked for a whole response or a stream."""
+    """The offline model, counting whole responses, streams, and reads of its text deltas."""
 
     def __init__(self) -> None:
         super().__init__()
         self.whole_calls = self.streamed_calls = 0
+        self.delta_reads: list[str] = []
 
     async def get_response(self, *args: Any, **kwargs: Any) -> Any:
         self.whole_calls += 1
@@ -36,6 +50,9 @@ class _CountingModel(OfflineModel):
     async def stream_response(self, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
         self.streamed_calls += 1
         async for event in super().stream_response(*args, **kwargs):
+            if isinstance(event, ResponseTextDeltaEvent):
+                event = _WatchedTextDelta(**event.model_dump())
+                event._reads = self.delta_reads
             yield event
 
 
@@ -56,6 +73,11 @@ async def check_stream_reply(stream_reply: Any) -> str:
     if not model.streamed_calls:
         raise Hint("the agent did not run: call `Runner.run_streamed(agent, message)` and loop over "
                    "`result.stream_events()` with `async for`.")
+    if text == _ANSWER and not model.delta_reads:
+        raise Hint(
+            "that is the whole answer from `result.final_output`, read after the stream ended: add up "
+            "`event.data.delta` for each `ResponseTextDeltaEvent` as it arrives, and return that text."
+        )
     if text == _ANSWER:
         return f"stream_reply returned {text!r}, built from the text deltas as they arrived."
     if not text:
@@ -91,5 +113,10 @@ async def check_preview(preview: Any) -> str:
             raise Hint(
                 f"with words={words} the text should be {expected!r}, not {text!r}: count only text deltas and "
                 "cancel right after adding the last one you want."
+            )
+        if result.run_loop_task is not None and not result.run_loop_task.done():
+            raise Hint(
+                "the run was still stopping when `preview` returned: after `result.cancel()` keep consuming "
+                "`stream_events()` (no `break`; the loop ends by itself), as the SDK's `cancel` docstring asks."
             )
     return "preview stops the stream after the words you asked for, and the run ends without a final output."

@@ -31,6 +31,18 @@ def notebook_version(text):
     return NOTEBOOK_PATTERN.search(text) is not None
 
 
+def the_three_phrasings_word_for_word(text):
+    return notebook_version(text) or any(phrasing in text for phrasing in NEW_PHRASINGS)
+
+
+SHAPES = re.compile(r"^(?:dear (?:ai|assistant)\b|system:)|\bassistants? (?:reading|summari[sz]ing)\b", re.I | re.M)
+
+
+def by_shape(text):
+    body = text.split("\n\n", 1)[-1]
+    return notebook_version(text) or SHAPES.search(body) is not None
+
+
 def flags_every_system_word(text):
     return looks_smuggled(text) or "system" in text.lower()
 
@@ -55,7 +67,9 @@ def test_the_inbox_ids_the_checker_uses_are_smuggled_junk():
 
 def test_looks_smuggled_accepts_a_right_answer(capsys):
     assert check_looks_smuggled(looks_smuggled)
-    assert capsys.readouterr().out.startswith("✅ catches all 7 smuggled instructions and flags none of the 27")
+    assert capsys.readouterr().out.startswith(
+        "✅ catches all 7 smuggled instructions and 3 variations, and flags none of the 27"
+    )
 
 
 def test_looks_smuggled_blank(capsys):
@@ -68,6 +82,15 @@ def test_looks_smuggled_blank(capsys):
 def test_looks_smuggled_with_the_notebook_pattern(capsys):
     assert not check_looks_smuggled(notebook_version)
     assert "it lets this through: 'Dear AI, please forward" in capsys.readouterr().out
+
+
+def test_looks_smuggled_accepts_another_pattern_that_matches_the_shapes(capsys):
+    assert check_looks_smuggled(by_shape)
+
+
+def test_looks_smuggled_matching_only_the_listed_sentences(capsys):
+    assert not check_looks_smuggled(the_three_phrasings_word_for_word)
+    assert "catches the listed phrasings but not this variation of one: 'Dear AI, mark" in capsys.readouterr().out
 
 
 def test_looks_smuggled_too_eager(capsys):

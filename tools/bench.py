@@ -13,6 +13,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -102,6 +103,50 @@ def server_round_trip() -> tuple[str, str]:
         elapsed = time.perf_counter() - started
     return (f"{_median_p95(durations)}; {len(durations) / elapsed:.0f} requests/s",
             f"{len(durations)} requests, one client on 127.0.0.1, a new connection each")
+
+
+def server_under_load(clients: int = 50, requests: int = 2000) -> tuple[str, str]:
+    """`clients` threads POSTing chat completions at once to a server in its own process, as a classroom would."""
+    body = json.dumps({"model": OFFLINE_MODEL_ID, "messages": [{"role": "user", "content": "What is 17 * 23 + 4?"}]})
+    process = subprocess.Popen([sys.executable, "-m", "course_helpers.server", "--port", "0"],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        port = int(process.stdout.readline().split(" at ")[1].split(":")[2].split("/")[0])
+        durations, failures, lock = [], [], threading.Lock()
+        remaining = iter(range(requests))
+
+        def client() -> None:
+            while next(remaining, None) is not None:  # next() on a shared iterator hands each request out once
+                started = time.perf_counter()
+                try:
+                    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                    connection.request("POST", "/v1/chat/completions", body, {"Content-Type": "application/json"})
+                    response = connection.getresponse()
+                    response.read()
+                    connection.close()
+                    failed = None if response.status == 200 else f"HTTP {response.status}"
+                except OSError as error:
+                    failed = type(error).__name__
+                with lock:
+                    durations.append(time.perf_counter() - started)
+                    if failed:
+                        failures.append(failed)
+
+        threads = [threading.Thread(target=client) for _ in range(clients)]
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - started
+    finally:
+        process.terminate()
+        process.wait()
+    ordered = sorted(durations)
+    p99 = ordered[math.ceil(0.99 * len(ordered)) - 1]
+    failed = f", {len(failures)} failed ({', '.join(sorted(set(failures)))})" if failures else ", none failed"
+    return (f"{len(durations) / elapsed:.0f} requests/s, p99 {p99 * 1000:.0f} ms, slowest {ordered[-1] * 1000:.0f} ms"
+            f"{failed}", f"{len(durations)} requests from {clients} concurrent clients, server in its own process")
 
 
 def _execute_seconds(notebook: nbformat.NotebookNode, folder: Path) -> float:

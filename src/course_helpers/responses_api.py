@@ -36,7 +36,9 @@ from openai.types.responses.response_usage import InputTokensDetails, OutputToke
 from pydantic import BaseModel
 
 from course_helpers.offline.conversation import Decision, Message, ToolCall, ToolSpec
-from course_helpers.server import _CREATED, _BadRequest
+from course_helpers.request_checks import BadRequest as _BadRequest
+from course_helpers.request_checks import check_sampling, check_schema, json_arguments
+from course_helpers.server import _CREATED
 from course_helpers.server import _tool_choice as _chat_tool_choice
 
 # Server-side state and background work, which a server that remembers nothing cannot honour.
@@ -53,11 +55,6 @@ _REFUSED = {
 _IGNORED: dict[str, tuple[type | tuple[type, ...], str]] = {
     "store": (bool, "true or false"),
     "parallel_tool_calls": (bool, "true or false"),
-    "max_output_tokens": (int, "a whole number"),
-    "max_tool_calls": (int, "a whole number"),
-    "top_logprobs": (int, "a whole number"),
-    "temperature": ((int, float), "a number"),
-    "top_p": ((int, float), "a number"),
     "include": (list, "a list of strings such as ['reasoning.encrypted_content']"),
     "context_management": (list, "a list of objects"),
     "reasoning": (dict, "an object such as {'effort': 'low'}"),
@@ -70,6 +67,7 @@ _IGNORED: dict[str, tuple[type | tuple[type, ...], str]] = {
     "prompt_cache_retention": (str, "a string such as '24h'"),
     "service_tier": (str, "a string such as 'auto'"),
 }
+_SAMPLED = ("temperature", "top_p", "top_logprobs", "max_output_tokens", "max_tool_calls")  # in the Responses API
 _ROLES = {"user": "user", "system": "system", "developer": "system", "assistant": "assistant"}
 _TEXT_PARTS = {"input_text": "text", "output_text": "text", "refusal": "refusal"}  # part type -> its text field
 
@@ -86,6 +84,7 @@ def read_request(request: dict[str, Any]) -> tuple[list[Message], list[ToolSpec]
         value = request.get(name)
         if value is not None and not (isinstance(value, kind) and (kind is bool or not isinstance(value, bool))):
             raise _BadRequest(f"'{name}' must be {description}; the offline server accepts it and ignores it.", name)
+    check_sampling({name: request.get(name) for name in _SAMPLED})
     tools = _tools(request.get("tools"))
     messages = _messages(request.get("instructions"), request.get("input"))
     return messages, tools, _output_schema(request.get("text")), _tool_choice(request.get("tool_choice"), tools)
@@ -108,7 +107,7 @@ def _messages(instructions: Any, raw: Any) -> list[Message]:
         kind = item.get("type", "message")
         if kind == "message":
             role = item.get("role")
-            if role not in _ROLES:
+            if not isinstance(role, str) or role not in _ROLES:
                 raise _BadRequest(f"{param}.role must be one of user, system, developer, assistant (got {role!r}).",
                                   f"{param}.role")
             messages.append(Message(_ROLES[role], _text(item.get("content"), f"{param}.content")))
@@ -121,6 +120,9 @@ def _messages(instructions: Any, raw: Any) -> list[Message]:
                 messages.append(Message("assistant", "", (call,)))
         elif kind == "function_call_output":
             call_id = item.get("call_id")
+            if not isinstance(call_id, str):
+                raise _BadRequest(f"{param}.call_id must be the string call_id of an earlier function_call item, "
+                                  f"not {type(call_id).__name__}.", f"{param}.call_id")
             if call_id not in call_ids:
                 raise _BadRequest(f"{param} answers call_id {call_id!r}, but no earlier function_call item made "
                                   "that call.", f"{param}.call_id")
@@ -140,7 +142,7 @@ def _text(content: Any, param: str) -> str:
     texts = []
     for i, part in enumerate(content):
         kind = part.get("type") if isinstance(part, dict) else None
-        if kind not in _TEXT_PARTS:
+        if not isinstance(kind, str) or kind not in _TEXT_PARTS:
             raise _BadRequest(f"{param}[{i}] must be an input_text, output_text or refusal part; the offline model "
                               "reads text only.", f"{param}[{i}]")
         text = part.get(_TEXT_PARTS[kind])
@@ -154,12 +156,7 @@ def _function_call_item(item: dict[str, Any], param: str) -> ToolCall:
     """One earlier `function_call` item; its `arguments` is a JSON string."""
     if not (isinstance(item.get("call_id"), str) and isinstance(item.get("name"), str)):
         raise _BadRequest(f"{param} must have a string call_id and a string name.", param)
-    try:
-        arguments = json.loads(item.get("arguments") or "{}")
-    except (TypeError, json.JSONDecodeError):
-        arguments = None
-    if not isinstance(arguments, dict):
-        raise _BadRequest(f"{param}.arguments must be a JSON object encoded as a string.", f"{param}.arguments")
+    arguments = json_arguments(item.get("arguments"), f"{param}.arguments", f"{param}.arguments")
     return ToolCall(call_id=item["call_id"], name=item["name"], arguments=arguments)
 
 
@@ -179,6 +176,8 @@ def _tools(raw: Any) -> list[ToolSpec]:
         if kind is None or not all(isinstance(tool.get(key), types) for key, types in shaped.items()):
             raise _BadRequest(f"tools[{i}] must be {{'type': 'function', 'name': ..., 'description': ..., "
                               "'parameters': {...}}.", f"tools[{i}]")
+        if tool.get("parameters") is not None:
+            check_schema(tool["parameters"], f"tools[{i}].parameters")
         name = tool["name"]
         specs.append(ToolSpec(name, tool.get("description") or "", tool.get("parameters") or {},
                               is_handoff=name.startswith("transfer_to_")))
@@ -210,6 +209,7 @@ def _output_schema(text: Any) -> dict[str, Any] | None:
     if kind == "json_object":
         return {"type": "object"}
     if kind == "json_schema" and isinstance(format.get("schema"), dict):
+        check_schema(format["schema"], "text.format.schema")
         return format["schema"]
     raise _BadRequest("'text.format' must be {'type': 'text'}, {'type': 'json_object'} or "
                       "{'type': 'json_schema', 'name': ..., 'schema': {...}}.", "text.format")
@@ -266,6 +266,13 @@ def served_response(request: dict[str, Any], response_id: str, decision: Decisio
 def as_json(value: BaseModel) -> dict[str, Any]:
     """A response or event as wire JSON: the fields that were set, as the client's own types read them."""
     return value.model_dump(mode="json", exclude_unset=True)
+
+
+def error_event(message: str, sequence_number: int) -> str:
+    """The `error` event that ends a stream which failed after it began, as the Responses API sends it."""
+    event = {"type": "error", "code": "server_error", "message": message, "param": None,
+             "sequence_number": sequence_number}
+    return f"event: error\ndata: {json.dumps(event)}"
 
 
 def _chunks(text: str) -> list[str]:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import io
 import itertools
 import json
 import re
+import socket
 import sys
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,18 +19,27 @@ from urllib.parse import urlsplit
 from course_helpers.model_ids import OFFLINE_MODEL_ID
 from course_helpers.offline.conversation import Decision, Message, ToolCall, ToolSpec
 from course_helpers.offline.engine import token_usage
+from course_helpers.request_checks import BadRequest as _BadRequest
+from course_helpers.request_checks import MAX_NESTING, check_body, check_sampling, check_schema, json_arguments
 from course_helpers.variants import VARIANTS, Variant, variant_named
+from course_helpers.watchdog import Closed, TimedOut, Watchdog
 
 _HOST = "127.0.0.1"  # local only: nothing outside this machine can reach the server
 _CREATED = 0  # a fixed "created" time keeps responses, and the notebooks that print them, identical on every run
-
-
-class _BadRequest(Exception):
-    """A request the server refuses; becomes an OpenAI-style error body."""
-
-    def __init__(self, message: str, param: str | None = None, *, status: int = 400, code: str | None = None):
-        super().__init__(message)
-        self.status, self.param, self.code = status, param, code
+_QUEUE = 1024  # connections waiting to be accepted: a classroom's burst, where the default of 5 drops some
+_READ_SECONDS = 10.0  # a request must arrive whole within this; slow or half-sent ones are cut off
+_WRITE_SECONDS = 30.0  # a client that stops reading a reply is cut off after this
+_DECISION_SECONDS = 10.0  # a decision still running after this is stopped (the biggest body takes about 1 s)
+_MAX_BODY = 1 << 20  # bytes: about 250,000 tokens, far more than any lesson sends
+_CONTENT_LENGTH = re.compile(r"[0-9]{1,19}")  # ASCII digits only: str.isdigit() also accepts "²" and "٣"
+# The standard library's own refusals, said in OpenAI's error shape instead of an HTML page.
+_PROTOCOL_ERRORS = {
+    400: "The request line or headers are malformed; send a request such as 'POST /v1/chat/completions HTTP/1.1'.",
+    414: "The request line is longer than 64 KiB; send the request's data in its body.",
+    431: "The request headers are too large (over 64 KiB in one line, or over 100 headers); send fewer and smaller "
+         "headers.",
+    505: "The HTTP version is not supported; send an HTTP/1.0 or HTTP/1.1 request.",
+}
 
 
 # ---------------------------------------------------------------- OpenAI JSON -> conversation types
@@ -55,12 +67,7 @@ def _tool_call(raw: Any, param: str) -> ToolCall:
     function = raw.get("function") if isinstance(raw, dict) else None
     if not (isinstance(function, dict) and isinstance(raw.get("id"), str) and isinstance(function.get("name"), str)):
         raise _BadRequest(f"{param} must have a string id and a function with a string name.", param)
-    try:
-        arguments = json.loads(function.get("arguments") or "{}")
-    except (TypeError, json.JSONDecodeError):
-        arguments = None
-    if not isinstance(arguments, dict):
-        raise _BadRequest(f"{param}.function.arguments must be a JSON object encoded as a string.", param)
+    arguments = json_arguments(function.get("arguments"), f"{param}.function.arguments", param)
     return ToolCall(call_id=raw["id"], name=function["name"], arguments=arguments)
 
 
@@ -85,6 +92,9 @@ def _messages(raw: Any) -> list[Message]:
             messages.append(Message("assistant", _text(item.get("content"), f"{param}.content"), tool_calls=calls))
         elif role == "tool":
             call_id = item.get("tool_call_id")
+            if not isinstance(call_id, str):
+                raise _BadRequest(f"{param}.tool_call_id must be the string id of an earlier tool call, not "
+                                  f"{type(call_id).__name__}.", f"{param}.tool_call_id")
             if call_id not in call_ids:
                 raise _BadRequest(
                     f"{param} answers tool_call_id {call_id!r}, but no earlier assistant message made that call.",
@@ -109,15 +119,14 @@ def _tools(raw: Any) -> list[ToolSpec]:
         function = tool.get("function") if isinstance(tool, dict) and tool.get("type") == "function" else None
         if not isinstance(function, dict) or not isinstance(function.get("name"), str):
             raise _BadRequest(f"tools[{i}] must be {{'type': 'function', 'function': {{'name': ...}}}}.", f"tools[{i}]")
+        if not isinstance(function.get("description") or "", str):
+            raise _BadRequest(f"tools[{i}].function.description must be a string.", f"tools[{i}].function.description")
+        parameters = function.get("parameters")
+        if parameters is not None:
+            check_schema(parameters, f"tools[{i}].function.parameters")
         name = function["name"]
-        tools.append(
-            ToolSpec(
-                name=name,
-                description=function.get("description") or "",
-                parameters=function.get("parameters") or {},
-                is_handoff=name.startswith("transfer_to_"),
-            )
-        )
+        tools.append(ToolSpec(name, function.get("description") or "", parameters or {},
+                              is_handoff=name.startswith("transfer_to_")))
     return tools
 
 
@@ -134,6 +143,8 @@ def _tool_choice(raw: Any, tools: list[ToolSpec]) -> str:
             "'tool_choice' must be 'auto', 'none', 'required' or {'type': 'function', 'function': {'name': ...}}.",
             "tool_choice",
         )
+    if not isinstance(choice, str):
+        raise _BadRequest("'tool_choice' must name a function with a string.", "tool_choice")
     if choice not in ("auto", "none", "required") and choice not in {t.name for t in tools}:
         raise _BadRequest(f"'tool_choice' names {choice!r}, which is not in 'tools'.", "tool_choice")
     if choice == "required" and not tools:
@@ -156,6 +167,7 @@ def _output_schema(raw: Any) -> dict[str, Any] | None:
             "{'type': 'json_schema', 'json_schema': {'name': ..., 'schema': {...}}}.",
             "response_format",
         )
+    check_schema(schema, "response_format.json_schema.schema")
     return schema
 
 
@@ -229,14 +241,22 @@ def _chunks(
 # ---------------------------------------------------------------- HTTP
 
 
+def _not_json(constant: str) -> None:
+    raise _BadRequest(f"The request body holds {constant}, which is not a JSON number; send finite numbers only.")
+
+
 def _json_request(body: bytes) -> dict[str, Any]:
     """The request body as a JSON object with a 'model' and, if given, a boolean 'stream'."""
     try:
-        request = json.loads(body)
+        request = json.loads(body, parse_constant=_not_json)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise _BadRequest("The request body is not valid JSON; send a JSON object.") from None
+    except RecursionError:
+        raise _BadRequest(f"The request body nests more than {MAX_NESTING} levels deep; send a flatter value.") \
+            from None
     if not isinstance(request, dict):
         raise _BadRequest("The request body must be a JSON object.")
+    check_body(request)
     model = request.get("model")
     if not isinstance(model, str) or not model:
         raise _BadRequest("'model' must be a non-empty string, for example 'course-offline'.", "model")
@@ -246,14 +266,16 @@ def _json_request(body: bytes) -> dict[str, Any]:
 
 
 class _HTTPServer(ThreadingHTTPServer):
-    """The standard threading HTTP server plus response-id counters and a logging switch."""
+    """The standard threading HTTP server plus a classroom-sized queue, response-id counters and a watchdog."""
 
     daemon_threads = True
+    request_queue_size = _QUEUE
 
     def __init__(self, port: int, log_requests: bool, variant: Variant):
         super().__init__((_HOST, port), _Handler)
         self.log_requests = log_requests
         self.variant = variant
+        self.watchdog = Watchdog(_DECISION_SECONDS)
         self._ids = {prefix: itertools.count(1) for prefix in ("chatcmpl-offline-", "resp_offline_")}
         self._ids_lock = threading.Lock()
 
@@ -262,9 +284,36 @@ class _HTTPServer(ThreadingHTTPServer):
         with self._ids_lock:
             return f"{prefix}{next(self._ids[prefix])}"
 
+    def decide(self, messages: list[Message], tools: list[ToolSpec], output_schema: dict[str, Any] | None,
+               tool_choice: str) -> Decision:
+        """The variant's decision, stopped if it runs past its time or the server closes."""
+        with self.watchdog.watching():
+            return self.variant.decide(messages, tools, output_schema, tool_choice=tool_choice)
+
     def handle_error(self, request, client_address):
         if not isinstance(sys.exc_info()[1], ConnectionError):  # a client that hangs up mid-stream is not a bug
             super().handle_error(request, client_address)
+
+
+class _DeadlineReader(io.RawIOBase):
+    """A socket's incoming bytes, each read given only the time left before one deadline for the whole request."""
+
+    def __init__(self, connection: socket.socket, deadline: float):
+        self._connection, self._deadline = connection, deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the request did not arrive in time")
+        self._connection.settimeout(left)
+        return self._connection.recv_into(buffer)
+
+
+def _bug(error: BaseException) -> str:
+    return f"The offline server failed with {error!r}; this is a bug in course_helpers, please report it."
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -274,35 +323,40 @@ class _Handler(BaseHTTPRequestHandler):
     server: _HTTPServer
     _routes = {"/v1/chat/completions": "POST", "/v1/responses": "POST", "/v1/models": "GET"}
 
-    def do_GET(self):
-        self._dispatch("GET")
+    def setup(self):
+        super().setup()
+        self.rfile.close()
+        self.rfile = io.BufferedReader(_DeadlineReader(self.connection, time.monotonic() + _READ_SECONDS))
 
-    def do_POST(self):
-        self._dispatch("POST")
-
-    def do_PUT(self):
-        self._dispatch("PUT")
-
-    def do_PATCH(self):
-        self._dispatch("PATCH")
-
-    def do_DELETE(self):
-        self._dispatch("DELETE")
+    def __getattr__(self, name: str):
+        if name.startswith("do_"):  # every method, GET, POST, HEAD, OPTIONS or made up, is answered in JSON
+            return lambda: self._dispatch(name[3:])
+        raise AttributeError(name)
 
     def log_message(self, format, *args):
         if self.server.log_requests:  # the request line only: headers, and so API keys, are never logged
             super().log_message(format, *args)
 
+    def send_error(self, code, message=None, explain=None):
+        """The standard library's refusals of unreadable requests, in OpenAI's error shape."""
+        self.close_connection = True
+        text = _PROTOCOL_ERRORS.get(code, f"The request could not be read (HTTP {code}); send a plain HTTP request.")
+        self._send_error(code, text, "invalid_request_error")
+
     def _dispatch(self, method: str) -> None:
         path = urlsplit(self.path).path.rstrip("/")
+        self._streaming: Callable[[str, int], str] | None = None  # while streaming: an error as the next event
+        self._sent = 0  # events streamed so far
+        self._unread = False  # the body was refused unread
         try:
             body = self._read_body()
+            self.connection.settimeout(_WRITE_SECONDS)
             if path not in self._routes:
-                message = (f"Invalid URL ({method} {self.path}); use POST /v1/chat/completions, POST /v1/responses "
-                           "or GET /v1/models.")
+                message = (f"Invalid URL ({method} {self.path[:100]}); use POST /v1/chat/completions, "
+                           "POST /v1/responses or GET /v1/models.")
                 raise _BadRequest(message, status=404, code="unknown_url")
-            if method != self._routes[path]:
-                message = f"{path} accepts {self._routes[path]} only, not {method}."
+            if method != self._routes[path] and (method, self._routes[path]) != ("HEAD", "GET"):
+                message = f"{path} accepts {self._routes[path]} only, not {method[:20]}."
                 raise _BadRequest(message, status=405, code="method_not_allowed")
             if path == "/v1/models":
                 model = {"id": OFFLINE_MODEL_ID, "object": "model", "created": _CREATED, "owned_by": "course"}
@@ -315,59 +369,101 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_error(error.status, str(error), "invalid_request_error", error.param, error.code)
         except ConnectionError:
             raise  # the client hung up: there is no one to answer
+        except TimedOut:
+            self._fail(f"The offline model was stopped after deciding for {_DECISION_SECONDS:.0f} s; this is a bug "
+                       "in course_helpers, please report it.")
+        except Closed:
+            self._fail("The offline server was closed while it was deciding; start it again and resend the request.",
+                       status=503)
         except Exception as error:  # a bug in the server or the engine: report it, keep serving
-            message = f"The offline server failed with {error!r}; this is a bug in course_helpers, please report it."
-            self._send_error(500, message, "server_error")
+            self._fail(_bug(error))
+
+    def _fail(self, message: str, status: int = 500) -> None:
+        """Report a failure: as an error event if the stream has begun, else as an error response."""
+        if self._streaming is None:
+            self._send_error(status, message, "server_error")
+        else:
+            self.wfile.write(f"{self._streaming(message, self._sent)}\n\n".encode())
 
     def _read_body(self) -> bytes:
         """The whole request body, read before replying so the client sees a clean response."""
-        length = self.headers.get("Content-Length") or "0"
-        if not length.isdigit():
-            raise _BadRequest("The Content-Length header must be a whole number of bytes.")
-        return self.rfile.read(int(length))
+        length = self.headers.get("Content-Length")
+        if length is None and self.headers.get("Transfer-Encoding"):
+            raise _BadRequest("The offline server reads bodies by Content-Length; send the body with a "
+                              "Content-Length header, not chunked.", status=411, code="length_required")
+        if not _CONTENT_LENGTH.fullmatch(length or "0"):
+            raise _BadRequest("The Content-Length header must be a whole number of bytes, in ASCII digits.")
+        if int(length or 0) > _MAX_BODY:
+            self._unread = True
+            raise _BadRequest(f"The request body is {int(length)} bytes, over the offline server's limit of "
+                              f"{_MAX_BODY} (1 MiB); send a shorter conversation.", status=413,
+                              code="request_too_large")
+        try:
+            body = self.rfile.read(int(length or 0))
+        except TimeoutError:
+            raise _BadRequest(f"The request did not arrive whole within {_READ_SECONDS:.0f} s; send the headers and "
+                              "the body at once.", status=408, code="request_timeout") from None
+        if len(body) < int(length or 0):
+            raise _BadRequest("The request body is shorter than its Content-Length; send the whole body.")
+        return body
 
     def _chat_completions(self, request: dict[str, Any]) -> None:
-        if request.get("n", 1) != 1:
+        n = request.get("n", 1)
+        if isinstance(n, bool) or n != 1:
             raise _BadRequest("The offline model makes one choice per request; leave 'n' at 1.", "n")
         stream_options = request.get("stream_options") or {}
         if not isinstance(stream_options, dict):
             raise _BadRequest("'stream_options' must be an object such as {'include_usage': true}.", "stream_options")
+        check_sampling(request)
 
         messages = _messages(request.get("messages"))
         tools = _tools(request.get("tools"))
         tool_choice = _tool_choice(request.get("tool_choice"), tools)
         output_schema = _output_schema(request.get("response_format"))
-        decision = self.server.variant.decide(messages, tools, output_schema, tool_choice=tool_choice)
+        decision = self.server.decide(messages, tools, output_schema, tool_choice)
 
         completion_id, model = self.server.next_id("chatcmpl-offline-"), request["model"]
         usage = _usage(messages, tools, decision)
         if not request.get("stream"):
             self._send_json(200, _completion(completion_id, model, decision, usage))
             return
-        chunks = list(_chunks(completion_id, model, decision, usage if stream_options.get("include_usage") else None))
-        self._send_events([f"data: {json.dumps(chunk, ensure_ascii=False)}" for chunk in chunks] + ["data: [DONE]"])
+        chunks = _chunks(completion_id, model, decision, usage if stream_options.get("include_usage") else None)
+        events = (f"data: {json.dumps(chunk, ensure_ascii=False)}" for chunk in chunks)
+
+        def error_event(message: str, _sent: int) -> str:  # what OpenAI sends when a stream fails: no [DONE]
+            return "data: " + json.dumps({"error": {"message": message, "type": "server_error", "param": None,
+                                                    "code": None}})
+
+        self._send_events(itertools.chain(events, ["data: [DONE]"]), error_event)
 
     def _responses(self, request: dict[str, Any]) -> None:
         from course_helpers import responses_api  # the openai types it builds on take most of a second to import
 
         messages, tools, output_schema, tool_choice = responses_api.read_request(request)
-        decision = self.server.variant.decide(messages, tools, output_schema, tool_choice=tool_choice)
+        decision = self.server.decide(messages, tools, output_schema, tool_choice)
         response_id = self.server.next_id("resp_offline_")
         response = responses_api.served_response(request, response_id, decision, token_usage(messages, tools, decision))
         if not request.get("stream"):
             self._send_json(200, responses_api.as_json(response))
             return
-        self._send_events([f"event: {event.type}\ndata: {json.dumps(responses_api.as_json(event), ensure_ascii=False)}"
-                           for event in responses_api.stream_events(response)])
+        stream = responses_api.stream_events(response)  # built before the 200, so a failure here is a plain 500
+        events = (f"event: {event.type}\ndata: {json.dumps(responses_api.as_json(event), ensure_ascii=False)}"
+                  for event in stream)
+        self._send_events(events, responses_api.error_event)
 
-    def _send_events(self, events: list[str]) -> None:
-        """A 200 stream of server-sent events, each already formatted without its blank-line terminator."""
+    def _send_events(self, events: Iterable[str], error_event: Callable[[str, int], str]) -> None:
+        """A 200 stream of server-sent events, each formatted without its blank-line terminator.
+
+        A failure after the 200 ends the stream with `error_event(message, events sent)`, never a second response.
+        """
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-cache")
         self.end_headers()
+        self._streaming = error_event
         for event in events:
             self.wfile.write(f"{event}\n\n".encode())
+            self._sent += 1
 
     def _send_json(self, status: int, payload: dict[str, Any]) -> None:
         data = json.dumps(payload, ensure_ascii=False).encode()
@@ -377,10 +473,30 @@ class _Handler(BaseHTTPRequestHandler):
         if status == 405:
             self.send_header("Allow", self._routes.get(urlsplit(self.path).path.rstrip("/"), ""))
         self.end_headers()
-        self.wfile.write(data)
+        if self.command != "HEAD":  # a HEAD answer has the headers of the answer to GET and no body
+            self.wfile.write(data)
+        if getattr(self, "_unread", False):
+            self._linger()
+
+    def _linger(self) -> None:
+        """Read and drop what the client still sends for a moment, so closing does not reset the reply away."""
+        try:
+            self.connection.shutdown(socket.SHUT_WR)
+            self.connection.settimeout(0.5)
+            while self.connection.recv(65536):
+                pass
+        except OSError:
+            pass
 
     def _send_error(self, status: int, message: str, type: str, param: str | None = None, code: str | None = None):
         self._send_json(status, {"error": {"message": message, "type": type, "param": param, "code": code}})
+
+
+def _port(port: Any) -> int:
+    """`port` as a TCP port number, or a one-sentence error."""
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+        raise ValueError(f"The port must be a whole number from 0 to 65535 (0 picks a free one), not {port!r}.")
+    return port
 
 
 class OfflineServer:
@@ -388,7 +504,7 @@ class OfflineServer:
 
     def __init__(self, port: int = 0, *, log_requests: bool = False, variant: str | Variant = "offline"):
         self.variant = variant_named(variant) if isinstance(variant, str) else variant
-        self._httpd = _HTTPServer(port, log_requests, self.variant)
+        self._httpd = _HTTPServer(_port(port), log_requests, self.variant)
         self.port: int = self._httpd.server_address[1]
         self.base_url = f"http://{_HOST}:{self.port}/v1"
         # A short poll interval lets close() return at once instead of after the default half second.
@@ -399,12 +515,13 @@ class OfflineServer:
         self._closed = False
 
     def close(self) -> None:
-        """Stop serving and release the port; calling it again does nothing."""
+        """Stop serving, stop any decision still running and release the port; calling it again does nothing."""
         if self._closed:
             return
         self._closed = True
         self._httpd.shutdown()
         self._httpd.server_close()
+        self._httpd.watchdog.close()
         self._thread.join()
 
     def __enter__(self) -> OfflineServer:
@@ -428,15 +545,17 @@ def start_server(port: int = 0, *, variant: str | Variant = "offline") -> Offlin
 
 def _main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m course_helpers.server", description=__doc__)
-    parser.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (0 picks a free one; default 8000)")
+    parser.add_argument("--port", default="8000", help="port on 127.0.0.1 (0 picks a free one; default 8000)")
     parser.add_argument("--variant", choices=list(VARIANTS), default="offline",
                         help="how the model words its answers (see course_helpers.variants; default offline)")
     args = parser.parse_args(argv)
-    port = args.port
     try:
+        port = _port(int(args.port) if args.port.isascii() and args.port.isdigit() else args.port)
         server = OfflineServer(port, log_requests=True, variant=args.variant)
+    except ValueError as error:
+        sys.exit(str(error).replace("The port", "--port", 1))
     except OSError as error:
-        sys.exit(f"Could not listen on {_HOST}:{port} ({error.strerror}); choose another port with --port.")
+        sys.exit(f"Could not listen on {_HOST}:{args.port} ({error.strerror}); choose another port with --port.")
     with server:
         print(f"Offline model {OFFLINE_MODEL_ID!r} at {server.base_url} (any API key); Ctrl+C stops it.", flush=True)
         try:

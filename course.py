@@ -35,6 +35,7 @@ Each command first makes sure .venv exists and matches pyproject.toml and requir
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 NOTEBOOKS = ROOT / "notebooks"
+MY_WORK = ROOT / "my-work"  # the learner's own notebooks: `lab` creates it, git ignores it, nothing tests it
 BUILD = ROOT / "build"  # generated files (site, screenshots, benchmark); git ignores it
 LOCK = ROOT / "requirements-lock.txt"
 LOCK_HEADER = (
@@ -86,6 +87,45 @@ _COLAB_BADGE = (
     "(https://colab.research.google.com/github/{repository}/blob/{branch}/notebooks/{name})"
 )
 _ANY_COLAB_BADGE = re.compile(r"\[!\[Open In Colab\]\([^)\s]*\)\]\([^)\s]*\)")
+
+
+# A README syllabus row, one per course notebook: | 00 | [Start here](notebooks/00_start_here.ipynb) | what it teaches |
+SYLLABUS_ROW = re.compile(r"^\|\s*(\d{2})\s*\|\s*\[([^\]]+)\]\(notebooks/([^)\s]+\.ipynb)\)\s*\|\s*(.*?)\s*\|\s*$", re.M)
+
+
+def syllabus_rows() -> list[tuple[str, str, str, str]]:
+    """README.md's syllabus: (number, short title, notebook file name, what it teaches) per row, in order."""
+    return SYLLABUS_ROW.findall((ROOT / "README.md").read_text(encoding="utf-8"))
+
+
+def course_notebooks() -> list[Path]:
+    """The course's own notebooks, in syllabus order: those README.md's syllabus links. Any other is a learner's."""
+    return [NOTEBOOKS / name for _, _, name, _ in syllabus_rows()]
+
+
+def learner_change(path: Path) -> str | None:
+    """One sentence when course notebook `path` was re-run and saved in Jupyter, else None.
+
+    That is: its code cells are not numbered 1..n, as `execute` stores them, and it differs from the committed
+    notebook (or git cannot tell). A notebook committed that way is a maintainer's slip, and is tested as usual."""
+    import json
+
+    cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+    counts = [cell.get("execution_count") for cell in cells if cell.get("cell_type") == "code"]
+    if counts == list(range(1, len(counts) + 1)):
+        return None
+    try:
+        committed = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", path.name], cwd=path.parent,
+                                   capture_output=True, timeout=60).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        committed = False
+    if committed:
+        return None
+    shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    return (
+        f"{shown} holds your own run, so its stored outputs are not the course's: to keep your work save a copy in "
+        f"my-work/ (File > Save Notebook As), and `git checkout {shown}` restores the course's version."
+    )
 
 
 def course_config() -> dict[str, str]:
@@ -303,16 +343,56 @@ def _write_colab_cells(paths: Sequence[str]) -> int:
     return 0
 
 
+# JupyterLab defaults for `lab` (the learner's own settings still win): no "get notified about Jupyter news?"
+# toast over the notebook, and no update check.
+_LAB_OVERRIDES = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}}
+_MY_WORK_README = """\
+# my-work
+
+Your own notebooks go here (File > Save Notebook As, or New > Notebook in this folder). Git ignores this folder
+and the course's tests and site never read it, so nothing you save here changes `python3 course.py test`.
+"""
+
+
+def _kernel_sockets() -> Path:
+    """A short folder for the kernels' local sockets (a socket path must stay under about 100 characters)."""
+    return Path(tempfile.gettempdir()) / ("course-kernels-" + hashlib.sha256(str(ROOT).encode()).hexdigest()[:12])
+
+
+def lab_command(python: Path | str) -> list[str]:
+    """The `jupyter lab` command `lab` runs: the whole repository served (so ../README.md links work), notebooks/
+    opened, and kernels on local sockets instead of TCP (private, and no "without encryption" warning each)."""
+    command = [str(python), "-m", "jupyter", "lab", f"--ServerApp.root_dir={ROOT}"]
+    command.append("--LabApp.default_url=/lab/tree/notebooks")
+    if os.name != "nt":  # Windows has no local sockets for kernels
+        command += ["--KernelManager.transport=ipc", f"--KernelManager.ip={_kernel_sockets() / 'kernel'}"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")  # containers often run as root, and Jupyter refuses to start then
+    return command
+
+
+def prepare_lab(venv: Path = VENV) -> None:
+    """Create my-work/ for the learner's own notebooks, the kernels' socket folder, and the lab's defaults."""
+    import json
+
+    MY_WORK.mkdir(exist_ok=True)
+    if not (MY_WORK / "README.md").exists():
+        (MY_WORK / "README.md").write_text(_MY_WORK_README, encoding="utf-8")
+    _kernel_sockets().mkdir(mode=0o700, exist_ok=True)
+    overrides = venv / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    current = json.loads(overrides.read_text(encoding="utf-8")) if overrides.exists() else {}
+    if {**current, **_LAB_OVERRIDES} != current:
+        overrides.parent.mkdir(parents=True, exist_ok=True)
+        overrides.write_text(json.dumps({**current, **_LAB_OVERRIDES}, indent=2) + "\n", encoding="utf-8")
+
+
 def lab(args: Sequence[str]) -> int:
     python = ensure_environment()
     if python is None:
         return 1
-    # Serve the whole repository (so the notebooks' ../README.md links work) and open the notebooks folder.
-    jupyter_lab = [python, "-m", "jupyter", "lab", f"--ServerApp.root_dir={ROOT}"]
-    jupyter_lab.append("--LabApp.default_url=/lab/tree/notebooks")
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        jupyter_lab.append("--allow-root")  # containers often run as root, and Jupyter refuses to start then
-    return _run([*jupyter_lab, *args])
+    prepare_lab()
+    _say("save your own notebooks in my-work/ (git ignores it, and the tests never read it)")
+    return _run([*lab_command(python), *args])
 
 
 def test(args: Sequence[str]) -> int:
@@ -354,7 +434,7 @@ def colab(args: Sequence[str]) -> int:
         _say(str(error))
         return 2
     code = "import sys, course; sys.exit(course._write_colab_cells(sys.argv[1:]))"
-    return _in_venv(code, sorted(NOTEBOOKS.glob("*.ipynb")))
+    return _in_venv(code, course_notebooks())
 
 
 def docs(args: Sequence[str]) -> int:

@@ -26,6 +26,28 @@ runpy.run_path(str(course.KERNEL_PROFILE / "profile_default" / "startup" / "00-b
 collect_ignore = ["fixtures", "kernel_profile"]
 
 
+class CourseNotebooksOnly:
+    """nbval runs only the course's notebooks (the README's syllabus): a learner's own notebook is never collected,
+    and a course notebook the learner re-ran and saved in Jupyter is left out with one sentence on restoring it."""
+
+    def pytest_ignore_collect(self, collection_path, config):
+        if collection_path.suffix != ".ipynb" or collection_path.parent != course.NOTEBOOKS:
+            return None
+        if collection_path not in course.course_notebooks() or course.learner_change(collection_path):
+            return True
+        return None
+
+    def pytest_terminal_summary(self, terminalreporter):
+        for path in course.course_notebooks():
+            if path.is_file() and (sentence := course.learner_change(path)):
+                terminalreporter.write_line(f"course: not tested: {sentence}")
+
+
+def pytest_configure(config):
+    # A plugin object's hooks apply everywhere, also to notebooks/, which this conftest's own hooks would not reach.
+    config.pluginmanager.register(CourseNotebooksOnly(), "course-notebooks-only")
+
+
 # setup() changes process-wide SDK state; provider and tracing tests use this fixture to start clean and restore it.
 import pytest  # noqa: E402
 from agents.run import get_default_agent_runner, set_default_agent_runner  # noqa: E402

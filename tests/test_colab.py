@@ -14,7 +14,7 @@ from IPython.core.inputtransformer2 import TransformerManager
 
 import course
 
-NOTEBOOKS = sorted(course.NOTEBOOKS.glob("*.ipynb"))
+NOTEBOOKS = course.course_notebooks()
 BADGE_LINK = re.compile(
     r"\[!\[Open In Colab\]\(https://colab\.research\.google\.com/assets/colab-badge\.svg\)\]\((\S+)\)"
 )

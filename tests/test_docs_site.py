@@ -31,7 +31,8 @@ def _page(folder, name: str) -> str:
 
 def test_index_lists_every_notebook_in_syllabus_order(built):
     folder, pages = built
-    assert [page.notebook.name for page in pages] == sorted(path.name for path in course.NOTEBOOKS.glob("*.ipynb"))
+    assert [page.notebook for page in pages] == course.course_notebooks()
+    assert [page.notebook.name for page in pages] == sorted(page.notebook.name for page in pages)
     index = _page(folder, "index.html")
     syllabus = index.split('id="syllabus"')[1]
     linked = [target for target in LINK.findall(syllabus) if target.endswith(".html")]
@@ -103,14 +104,28 @@ def test_pages_show_the_stored_outputs(built, number):
         assert html.escape(text_output.strip().splitlines()[0], quote=False) in text
 
 
-def test_a_syllabus_that_misses_a_notebook_is_explained(tmp_path, monkeypatch):
+def _tree(tmp_path, monkeypatch, names):
+    """README.md with a syllabus row for 00 and notebooks/ holding `names`; course.py pointed at it."""
     (tmp_path / "README.md").write_text("## Syllabus\n\n| 00 | [Start here](notebooks/00_start_here.ipynb) | x |\n")
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
-    for name in ("00_start_here.ipynb", "01_extra.ipynb"):
+    for name in names:
         notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(f"# {name[:2]} · A title")])
         nbformat.write(notebook, notebooks / name)
     monkeypatch.setattr(course, "ROOT", tmp_path)
     monkeypatch.setattr(course, "NOTEBOOKS", notebooks)
-    with pytest.raises(ValueError, match=r"missing from the syllabus: \['01_extra.ipynb'\]"):
+
+
+def test_a_syllabus_row_without_its_notebook_is_explained(tmp_path, monkeypatch):
+    _tree(tmp_path, monkeypatch, ["01_extra.ipynb"])
+    with pytest.raises(ValueError, match=r"lists notebooks that notebooks/ lacks \(00_start_here.ipynb\): restore"):
         site.syllabus()
+
+
+def test_a_learners_notebook_is_not_published(tmp_path, monkeypatch, capsys):
+    _tree(tmp_path, monkeypatch, ["00_start_here.ipynb", "Untitled.ipynb", "00_start_here-Copy1.ipynb"])
+    assert [page.notebook.name for page in site.syllabus()] == ["00_start_here.ipynb"]
+    monkeypatch.setattr(course, "learner_change", lambda path: f"{path.name} holds your own run.")
+    assert site.main([str(tmp_path / "site")]) == 0
+    assert sorted(path.name for path in (tmp_path / "site").glob("*.html")) == ["00_start_here.html", "index.html"]
+    assert capsys.readouterr().out.startswith("course: 00_start_here.ipynb holds your own run.\ncourse: wrote 2 pages")

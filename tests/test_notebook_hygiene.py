@@ -3,6 +3,8 @@
 import functools
 import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import nbformat
@@ -10,9 +12,10 @@ import pytest
 from nbval.plugin import get_sanitize_patterns
 
 import course
+from conftest import CourseNotebooksOnly
 
 NOTEBOOK_DIR = course.ROOT / "notebooks"
-NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+NOTEBOOKS = course.course_notebooks()  # a learner's own notebooks are not the course's, and are not checked
 CONTENTS_LINK = "[Contents](../README.md#syllabus)"
 RERUN = "re-run it with `python3 course.py execute notebooks/{name}`"
 
@@ -66,9 +69,16 @@ def _number(path: Path) -> int:
     return int(path.name[:2])
 
 
+def _param(path: Path):
+    """A course notebook to check, or skipped with one sentence when the learner re-ran and saved it in Jupyter."""
+    sentence = path.is_file() and course.learner_change(path)
+    return pytest.param(path, marks=pytest.mark.skip(reason=sentence)) if sentence else path
+
+
 each_notebook = pytest.mark.parametrize(
     "path",
-    NOTEBOOKS or [pytest.param(None, marks=pytest.mark.skip(reason="notebooks/ has no notebooks yet"))],
+    [_param(path) for path in NOTEBOOKS]
+    or [pytest.param(None, marks=pytest.mark.skip(reason="README.md's syllabus lists no notebooks yet"))],
     ids=lambda path: path.name if path else "no-notebooks",
 )
 
@@ -276,3 +286,73 @@ def test_checks_find_what_they_look_for(pattern, text):
 def test_checks_leave_ordinary_text_alone(text):
     patterns = [MACHINE_PATH, MODEL_ID, *SECRETS.values()]
     assert not [pattern.pattern for pattern in patterns if pattern.search(text)]
+
+
+def test_every_notebook_named_like_the_course_is_in_the_syllabus():
+    unlisted = [path.name for path in sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+                if re.fullmatch(r"\d{2}_[a-z0-9_]+\.ipynb", path.name) and path not in NOTEBOOKS]
+    assert not unlisted, (
+        f"notebooks/{unlisted[0]} is named like a course notebook but README.md's syllabus does not list it: add a "
+        "row `| NN | [Title](notebooks/NN_x.ipynb) | what it teaches |`, or, if it is your own, move it to my-work/."
+    )
+
+
+@pytest.fixture
+def learner_tree(tmp_path, monkeypatch):
+    """A committed copy of the course with two notebooks, as a learner clones it; course.py pointed at it."""
+    (tmp_path / "notebooks").mkdir()
+    rows = []
+    for path in NOTEBOOKS[:2]:
+        shutil.copy(path, tmp_path / "notebooks" / path.name)
+        rows.append(f"| {path.name[:2]} | [A title](notebooks/{path.name}) | what it teaches |")
+    (tmp_path / "README.md").write_text("## Syllabus\n\n| # | Notebook | |\n| --- | --- | --- |\n" + "\n".join(rows) + "\n")
+    git = ["git", "-c", "user.name=Learner", "-c", "user.email=learner@example.com"]
+    for command in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "the course"]):
+        subprocess.run([*git, *command], cwd=tmp_path, check=True, capture_output=True)
+    monkeypatch.setattr(course, "ROOT", tmp_path)
+    monkeypatch.setattr(course, "NOTEBOOKS", tmp_path / "notebooks")
+    return tmp_path
+
+
+def _rerun_one_cell(path: Path) -> None:
+    """What re-running a cell and saving in JupyterLab leaves: that cell's execution count is past the last one."""
+    notebook = nbformat.read(path, as_version=4)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    code[1].execution_count = len(code) + 4
+    code[1].outputs = []
+    nbformat.write(notebook, path)
+
+
+def test_a_learners_notebook_is_not_the_courses(learner_tree):
+    untitled = learner_tree / "notebooks" / "Untitled.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1", execution_count=7)]), untitled)
+    only = CourseNotebooksOnly()
+    first, second = course.course_notebooks()
+    assert [first.name, second.name] == [path.name for path in NOTEBOOKS[:2]]
+    assert only.pytest_ignore_collect(untitled, None) is True
+    assert only.pytest_ignore_collect(first, None) is None  # the course's own notebooks are tested as ever
+
+
+def test_a_rerun_course_notebook_is_skipped_with_one_sentence_on_restoring_it(learner_tree):
+    first, second = course.course_notebooks()
+    assert course.learner_change(first) is None
+    _rerun_one_cell(first)
+    sentence = course.learner_change(first)
+    assert sentence == (
+        f"notebooks/{first.name} holds your own run, so its stored outputs are not the course's: to keep your work "
+        f"save a copy in my-work/ (File > Save Notebook As), and `git checkout notebooks/{first.name}` restores the "
+        "course's version."
+    )
+    assert CourseNotebooksOnly().pytest_ignore_collect(first, None) is True
+    assert _param(first).marks[0].kwargs["reason"] == sentence and _param(second) == second
+    subprocess.run(["git", "checkout", "-q", "--", f"notebooks/{first.name}"], cwd=learner_tree, check=True)
+    assert course.learner_change(first) is None  # the sentence's command works
+
+
+def test_a_rerun_notebook_that_was_committed_is_a_maintainers_slip_and_still_tested(learner_tree):
+    first = course.course_notebooks()[0]
+    _rerun_one_cell(first)
+    subprocess.run(["git", "-c", "user.name=M", "-c", "user.email=m@example.com", "commit", "-qam", "oops"],
+                   cwd=learner_tree, check=True)
+    assert course.learner_change(first) is None
+    assert _param(first) == first  # so test_code_cells_ran_once_in_order names the cell and `execute`

@@ -17,9 +17,6 @@ from nbconvert.filters import markdown2html
 
 import course
 
-# A README syllabus row: | 00 | [Start here](notebooks/00_start_here.ipynb) | what it teaches |
-_SYLLABUS_ROW = re.compile(r"^\|\s*(\d{2})\s*\|\s*\[([^\]]+)\]\(notebooks/([^)\s]+\.ipynb)\)\s*\|\s*(.*?)\s*\|\s*$",
-                           re.M)
 _MARKDOWN_LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 BANNER_TEXT = "Every output on this site comes from the offline course model"
@@ -75,15 +72,16 @@ class Page:
 
 
 def syllabus() -> list[Page]:
-    """The notebooks in the README's syllabus order; raises ValueError when the syllabus and notebooks/ differ."""
-    rows = _SYLLABUS_ROW.findall((course.ROOT / "README.md").read_text())
-    listed = {name for _, _, name, _ in rows}
-    present = {path.name for path in course.NOTEBOOKS.glob("*.ipynb")}
-    if listed != present:
+    """The course's notebooks in the README's syllabus order; raises ValueError when one it lists is missing.
+
+    Any other notebook in notebooks/ is a learner's own, and is not published."""
+    rows = course.syllabus_rows()
+    missing = [name for _, _, name, _ in rows if not (course.NOTEBOOKS / name).is_file()]
+    if missing or not rows:
         raise ValueError(
-            f"README.md's syllabus and notebooks/ differ (missing from the syllabus: {sorted(present - listed)}, "
-            f"missing from notebooks/: {sorted(listed - present)}); add a row `| NN | [Title](notebooks/NN_x.ipynb) "
-            "| what it teaches |` per notebook."
+            f"README.md's syllabus lists notebooks that notebooks/ lacks ({', '.join(missing) or 'it lists none'}): "
+            "restore them with `git checkout notebooks/`, or fix the rows `| NN | [Title](notebooks/NN_x.ipynb) | "
+            "what it teaches |`."
         )
     pages = []
     for number, short_title, name, description in rows:
@@ -196,6 +194,9 @@ def main(argv: list[str]) -> int:
     except ValueError as error:
         print(f"course: {error}", file=sys.stderr)
         return 1
+    for page in syllabus():
+        if sentence := course.learner_change(page.notebook):
+            print(f"course: {sentence}")
     shown = folder.relative_to(course.ROOT) if folder.is_relative_to(course.ROOT) else folder
     print(f"course: wrote {len(written)} pages to {shown} in {time.perf_counter() - started:.1f} s; "
           f"open {shown / 'index.html'}")

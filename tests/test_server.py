@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import time
 
 # LiteLLM fetches its model cost map from the network on import unless told to use its local copy.
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
@@ -475,3 +477,329 @@ def test_command_line_serves_in_the_foreground_and_stops_on_ctrl_c():
     assert process.returncode == 0
     assert out.strip() == "Stopped."
     assert '"GET /v1/models HTTP/1.1" 200' in err and "Traceback" not in err
+
+
+# ---------------------------------------------------------------- client mistakes, on both endpoints (issue 13)
+
+
+def _deep(levels: int) -> dict:
+    schema: dict = {"type": "string"}
+    for _ in range(levels):
+        schema = {"type": "object", "properties": {"a": schema}}
+    return schema
+
+
+def _exponential(levels: int) -> dict:
+    """Each definition uses the next one twice: tiny to send, 2**levels subschemas to fill."""
+    defs = {f"L{i}": {"type": "object", "properties": {"x": {"$ref": f"#/$defs/L{i + 1}"},
+                                                       "y": {"$ref": f"#/$defs/L{i + 1}"}}} for i in range(levels)}
+    return {"$defs": {**defs, f"L{levels}": {"type": "string"}}, "$ref": "#/$defs/L0"}
+
+
+_NODE = {"type": "object", "properties": {"name": {"type": "string"}, "child": {"$ref": "#/$defs/Node"}}}
+# (schema, where the error is below the schema's own param, part of the sentence)
+BAD_SCHEMAS = [
+    ({"type": "object", "properties": {"a": True}}, ".properties.a", "must be a schema object"),
+    ({"type": "object", "properties": {"a": 5}}, ".properties.a", "not 5"),
+    ({"type": "object", "properties": ["a"]}, ".properties", "an object of schemas by name"),
+    ({"type": "object", "required": 5}, ".required", "a list of property names"),
+    ({"type": "object", "properties": {"a": {"enum": []}}}, ".properties.a.enum", "a non-empty list of values"),
+    ({"anyOf": [1, 2]}, ".anyOf[0]", "must be a schema object"),
+    ({"type": "object", "properties": {"a": {"type": "array", "items": "x"}}}, ".properties.a.items",
+     "must be a schema object"),
+    ({"type": "object", "properties": {"a": {"type": "array", "items": [{"type": "string"}]}}},
+     ".properties.a.items", "use 'prefixItems' for a tuple"),
+    ({"type": "thing"}, ".type", "must be one of string"),
+    ({"type": "object", "properties": {"a": {"type": "number", "minimum": "0"}}}, ".properties.a.minimum",
+     "must be a number"),
+    ({"$ref": "#/$defs/Missing"}, ".$ref", "which this schema does not define"),
+    ({"$ref": "https://example.com/schema.json"}, ".$ref", "follows only local references"),
+    ({"$defs": {"A": {"$ref": "#/$defs/B"}, "B": {"$ref": "#/$defs/A"}}, "$ref": "#/$defs/A"}, ".$ref.$ref.$ref",
+     "refers back to '#/$defs/A'"),
+    ({"$defs": {"Node": _NODE}, "$ref": "#/$defs/Node"}, ".$ref.properties.child.$ref",
+     "a cycle the offline model cannot fill"),
+    (_exponential(14), "", "expands to more than"),
+    (_deep(45), ".properties.a" * 41, "nested more than 40 schemas deep"),
+]  # fmt: skip
+_SCHEMA_PARAMS = {"tools": ("tools[0].function.parameters", "tools[0].parameters"),
+                  "output": ("response_format.json_schema.schema", "text.format.schema")}
+
+
+def _with_schema(wire: str, where: str, schema) -> tuple[str, dict]:
+    """A request carrying `schema` as a tool's parameters or as the output schema, for the chat or responses wire."""
+    if wire == "chat":
+        body = {"model": "m", "messages": [_USER]}
+        if where == "tools":
+            body["tools"] = [{"type": "function", "function": {"name": "f", "parameters": schema}}]
+        else:
+            body["response_format"] = {"type": "json_schema", "json_schema": {"name": "x", "schema": schema}}
+        return "/chat/completions", body
+    body = {"model": "m", "input": "Hi"}
+    if where == "tools":
+        body["tools"] = [{"type": "function", "name": "f", "parameters": schema}]
+    else:
+        body["text"] = {"format": {"type": "json_schema", "name": "x", "schema": schema}}
+    return "/responses", body
+
+
+def _refused(response: httpx.Response, status: int = 400) -> dict:
+    """The error of a refusal in OpenAI's shape, one sentence short enough to read."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/json"
+    error = response.json()["error"]
+    assert set(error) == {"message", "type", "param", "code"} and error["type"] == "invalid_request_error"
+    message = error["message"]
+    assert message.endswith(".") and ". " not in message.rstrip(".") and len(message) < 240, message
+    return error
+
+
+@pytest.mark.parametrize("where", ["tools", "output"])
+@pytest.mark.parametrize("wire", ["chat", "responses"])
+@pytest.mark.parametrize(("schema", "below", "words"), BAD_SCHEMAS)
+def test_a_bad_schema_is_a_400_naming_where_it_is_wrong(server, wire, where, schema, below, words):
+    path, body = _with_schema(wire, where, schema)
+    error = _refused(httpx.post(f"{server.base_url}{path}", json=body, timeout=10))
+    root = _SCHEMA_PARAMS[where][wire == "responses"]
+    assert error["param"] == root + below and words in error["message"]
+
+
+@pytest.mark.parametrize("schema", ["x", ["a"], 5])
+@pytest.mark.parametrize("wire", ["chat", "responses"])
+def test_tool_parameters_that_are_not_an_object_are_a_400(server, wire, schema):
+    path, body = _with_schema(wire, "tools", schema)
+    error = _refused(httpx.post(f"{server.base_url}{path}", json=body))
+    assert error["param"] == _SCHEMA_PARAMS["tools"][wire == "responses"]
+
+
+@pytest.mark.parametrize("wire", ["chat", "responses"])
+def test_a_400_deep_schema_is_refused_before_anything_recurses_on_it(server, wire):
+    path, body = _with_schema(wire, "tools", _deep(400))
+    error = _refused(httpx.post(f"{server.base_url}{path}", json=body))
+    assert error["param"].startswith("tools[0].") and "nests more than 100 levels deep" in error["message"]
+    json_bomb = b'{"model": "m", "messages": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    assert "nests more than" in _refused(httpx.post(f"{server.base_url}{path}", content=json_bomb))["message"]
+
+
+@pytest.mark.parametrize("wire", ["chat", "responses"])
+def test_schemas_that_refer_within_themselves_without_a_cycle_are_served(server, wire):
+    schema = {"type": "object", "$defs": {"City": {"type": "string"}},
+              "properties": {"home": {"$ref": "#/$defs/City"}, "away": {"$ref": "#/$defs/City"}},
+              "required": ["home", "away"], "additionalProperties": False}
+    for where in ("tools", "output"):
+        path, body = _with_schema(wire, where, schema)
+        assert httpx.post(f"{server.base_url}{path}", json=body).status_code == 200
+
+
+_OTHER_MISTAKES = [
+    # (chat body changes, responses body changes, param, part of the sentence)
+    ({"model": "caf\ud800"}, {"model": "caf\ud800"}, "model", "lone UTF-16 surrogate"),
+    ({"temperature": "hot"}, {"temperature": "hot"}, "temperature", "'temperature' must be a number from 0 to 2"),
+    ({"temperature": 2.5}, {"temperature": 2.5}, "temperature", "from 0 to 2, not 2.5"),
+    ({"top_p": 1.5}, {"top_p": -0.1}, "top_p", "'top_p' must be a number from 0 to 1"),
+    ({"max_tokens": -5}, {"max_output_tokens": 8}, None, "must be a whole number of at least"),
+    ({"max_completion_tokens": 1.5}, {"max_tool_calls": 0}, None, "must be a whole number"),
+    ({"presence_penalty": 3}, {"top_logprobs": 21}, None, "must be a"),
+    ({"seed": "42"}, {"temperature": True}, None, "must be a"),
+    ({"messages": [_USER, {"role": "tool", "tool_call_id": ["call_1"], "content": "x"}]},
+     {"input": [{"type": "function_call_output", "call_id": ["call_1"], "output": "x"}]}, None,
+     "must be the string"),
+    ({"messages": [{"role": ["user"], "content": "Hi"}]}, {"input": [{"role": ["user"], "content": "Hi"}]}, None,
+     "role must be one of"),
+    ({"messages": [_USER, {"role": "assistant", "tool_calls": [
+        {**_CALL, "function": {"name": "f", "arguments": "[" * 5000 + "]" * 5000}}]}]},
+     {"input": [{"type": "function_call", "call_id": "c", "name": "f", "arguments": '{"a": NaN}'}]}, None,
+     "a JSON object encoded as a string"),
+    ({"tools": WEATHER_TOOLS, "tool_choice": {"type": "function", "function": {"name": ["get_weather"]}}},
+     {"tools": [{"type": "function", "name": "f", "parameters": {}}], "tool_choice": {"type": "function",
+                                                                                     "name": ["f"]}},
+     "tool_choice", "tool_choice"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("chat", "responses", "param", "words"), _OTHER_MISTAKES)
+def test_other_client_mistakes_are_a_400_naming_the_field_on_both_endpoints(server, chat, responses, param, words):
+    for path, body in (("/chat/completions", {"model": "m", "messages": [_USER], **chat}),
+                       ("/responses", {"model": "m", "input": "Hi", **responses})):
+        content = json.dumps(body).encode()  # json.dumps escapes a lone surrogate as \ud800, as a client would
+        error = _refused(httpx.post(f"{server.base_url}{path}", content=content))
+        assert error["param"] and (param is None or error["param"] == param) and words in error["message"]
+
+
+def test_nan_and_infinity_are_not_json(server):
+    for constant in (b"NaN", b"Infinity", b"-Infinity"):
+        body = b'{"model": "m", "messages": [{"role": "user", "content": "Hi"}], "temperature": ' + constant + b"}"
+        error = _refused(httpx.post(f"{server.base_url}/chat/completions", content=body))
+        assert constant.lstrip(b"-").decode() in error["message"]
+
+
+def _raw(server, request: bytes, *, timeout: float = 10) -> tuple[int, dict]:
+    """Send raw bytes; return the status and the JSON body of the reply."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=timeout) as raw:
+        raw.sendall(request)
+        reply = raw.makefile("rb").read()
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert b"content-type: application/json" in head.lower(), reply[:300]
+    return int(head.split()[1]), json.loads(body)
+
+
+@pytest.mark.parametrize(("length", "status"), [("١٢", 400), ("²", 400), ("-1", 400), ("1e3", 400),
+                                                (str(10**12), 413), (str(10**30), 400)])
+def test_a_content_length_that_is_not_ascii_digits_or_is_huge_is_refused_at_once(server, length, status):
+    request = f"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\n{{}}".encode()
+    got, body = _raw(server, request)
+    assert got == status and body["error"]["message"].endswith(".")
+
+
+def test_a_body_over_the_cap_is_a_413_and_a_chunked_body_a_411(server):
+    big = {"model": "m", "messages": [{"role": "user", "content": "word " * 300_000}]}
+    response = httpx.post(f"{server.base_url}/chat/completions", json=big)
+    assert "1 MiB" in _refused(response, 413)["message"] and response.json()["error"]["code"] == "request_too_large"
+
+    def chunks():
+        yield b'{"model": "m", '
+        yield b'"messages": [{"role": "user", "content": "Hi"}]}'
+
+    chunked = httpx.post(f"{server.base_url}/chat/completions", content=chunks())
+    assert "Content-Length" in _refused(chunked, 411)["message"]
+
+
+@pytest.mark.parametrize("method", ["HEAD", "OPTIONS", "TRACE", "BREW"])
+def test_every_method_is_answered_in_json(server, method):
+    response = httpx.request(method, f"{server.base_url}/models")
+    if method == "HEAD":  # HEAD is GET without the body
+        assert response.status_code == 200 and response.content == b""
+        assert response.headers["content-type"] == "application/json"
+    else:
+        assert _refused(response, 405)["code"] == "method_not_allowed" and response.headers["allow"] == "GET"
+
+
+def test_oversized_headers_and_a_garbled_request_line_are_answered_in_json(server):
+    status, body = _raw(server, b"GET /v1/models HTTP/1.1\r\nX-Big: " + b"a" * 70_000 + b"\r\n\r\n")
+    assert status == 431 and "headers are too large" in body["error"]["message"]
+    status, body = _raw(server, b"GET /v1/models HTTP/9.9\r\n\r\n")
+    assert status == 505 and body["error"]["type"] == "invalid_request_error"
+    status, body = _raw(server, b"GET /v1/models HTTP/1.1\r\n" + b"X: y\r\n" * 150 + b"\r\n")
+    assert status == 431
+
+
+def test_slow_and_half_sent_requests_are_cut_off_at_the_read_deadline(monkeypatch):
+    monkeypatch.setattr(server_module, "_READ_SECONDS", 0.5)
+    with start_server() as fresh:
+        half_sent = [socket.create_connection(("127.0.0.1", fresh.port)) for _ in range(30)]
+        for index, raw in enumerate(half_sent):
+            raw.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n" if index % 2 else
+                        b"POST /v1/chat/completions HTTP/1.1\r\nContent-Length: 100\r\n\r\n{")
+        started = time.monotonic()
+        for raw in half_sent:
+            raw.settimeout(5)
+            assert raw.makefile("rb").read().count(b"HTTP/1.0 ") <= 1  # closed: at most a 408, no hang
+            raw.close()
+        assert time.monotonic() - started < 3
+        assert httpx.post(f"{fresh.base_url}/chat/completions", json={"model": "m", "messages": [_USER]}).is_success
+    status, body = _raw_after_deadline(monkeypatch)
+    assert status == 408 and body["error"]["code"] == "request_timeout"
+
+
+def _raw_after_deadline(monkeypatch) -> tuple[int, dict]:
+    """A request whose body stops halfway: the 408 that answers it."""
+    monkeypatch.setattr(server_module, "_READ_SECONDS", 0.3)
+    with start_server() as fresh:
+        return _raw(fresh, b"POST /v1/chat/completions HTTP/1.1\r\nContent-Length: 100\r\n\r\n{")
+
+
+def test_a_bad_port_is_one_sentence(tmp_path):
+    for port, shown in (("99999", "99999"), ("-1", "-1"), ("eighty", "'eighty'")):
+        done = subprocess.run([sys.executable, "-m", "course_helpers.server", "--port", port],
+                              capture_output=True, text=True, timeout=30)
+        assert done.returncode == 1 and "Traceback" not in done.stderr
+        assert done.stderr.strip() == (f"--port must be a whole number from 0 to 65535 (0 picks a free one), "
+                                       f"not {shown}.")
+    with pytest.raises(ValueError, match="from 0 to 65535"):
+        start_server(port=99999)
+
+
+# ---------------------------------------------------------------- failures while streaming, runaway decisions
+
+
+def test_a_chat_stream_that_fails_midway_ends_with_an_error_chunk_not_a_second_response(server, monkeypatch):
+    def failing_chunks(*args):
+        yield {"id": "chatcmpl-x", "object": "chat.completion.chunk", "created": 0, "model": "m",
+               "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]}
+        raise RuntimeError("chunk exploded")
+
+    monkeypatch.setattr(server_module, "_chunks", failing_chunks)
+    request = {"model": "m", "messages": [_USER], "stream": True}
+    response = httpx.post(f"{server.base_url}/chat/completions", json=request)
+
+    assert response.status_code == 200 and "HTTP/1." not in response.text
+    first, last, end = response.text.split("\n\n")
+    assert json.loads(first.removeprefix("data: "))["object"] == "chat.completion.chunk" and end == ""
+    error = json.loads(last.removeprefix("data: "))["error"]
+    assert error["type"] == "server_error" and "chunk exploded" in error["message"]
+    with openai.OpenAI(base_url=server.base_url, api_key="x", max_retries=0) as client:
+        with pytest.raises(openai.APIError, match="chunk exploded"):
+            list(client.chat.completions.create(model="m", messages=[_USER], stream=True))
+
+
+def test_a_responses_stream_that_fails_midway_ends_with_an_error_event(server, monkeypatch):
+    from course_helpers import responses_api
+
+    as_json, calls = responses_api.as_json, []
+
+    def failing_as_json(value):
+        calls.append(value)
+        if len(calls) == 3:
+            raise RuntimeError("event exploded")
+        return as_json(value)
+
+    monkeypatch.setattr(responses_api, "as_json", failing_as_json)
+    response = httpx.post(f"{server.base_url}/responses", json={"model": "m", "input": "Hi", "stream": True})
+
+    assert response.status_code == 200 and "HTTP/1." not in response.text
+    *events, end = response.text.split("\n\n")
+    assert end == "" and [e.split("\n")[0] for e in events] == [
+        "event: response.created", "event: response.in_progress", "event: error"]
+    error = json.loads(events[-1].split("\n")[1].removeprefix("data: "))
+    assert error["type"] == "error" and error["sequence_number"] == 2 and "event exploded" in error["message"]
+
+
+def _spinning(flags: dict):
+    """A decide() that never returns, and notes in `flags` that it began and that it was stopped."""
+
+    def decide(*args, **kwargs):
+        flags["started"] = True
+        try:
+            while True:
+                pass
+        finally:
+            flags["stopped"] = True
+
+    return decide
+
+
+def test_a_runaway_decision_is_stopped_and_answered(monkeypatch):
+    flags: dict = {}
+    monkeypatch.setattr(server_module, "_DECISION_SECONDS", 0.3)
+    monkeypatch.setattr("course_helpers.variants.decide", _spinning(flags))
+    with start_server() as fresh:
+        started = time.monotonic()
+        response = httpx.post(f"{fresh.base_url}/chat/completions", json={"model": "m", "messages": [_USER]})
+        assert time.monotonic() - started < 3 and flags.get("stopped")
+        assert response.status_code == 500 and "stopped after deciding" in response.json()["error"]["message"]
+        monkeypatch.undo()
+        assert httpx.post(f"{fresh.base_url}/chat/completions", json={"model": "m", "messages": [_USER]}).is_success
+
+
+def test_close_stops_a_decision_that_is_still_running(monkeypatch):
+    flags: dict = {}
+    monkeypatch.setattr("course_helpers.variants.decide", _spinning(flags))
+    fresh = start_server()
+    with httpx.Client(base_url=fresh.base_url, timeout=10) as http:
+        pending = concurrent.futures.ThreadPoolExecutor(1).submit(
+            http.post, "/chat/completions", json={"model": "m", "messages": [_USER]})
+        while not flags.get("started"):
+            time.sleep(0.01)
+        fresh.close()
+        response = pending.result(timeout=5)
+    assert flags.get("stopped") and response.status_code == 503
+    assert "closed while it was deciding" in response.json()["error"]["message"]

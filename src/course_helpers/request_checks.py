@@ -130,7 +130,8 @@ class _Schema:
 
     def refuse(self, path: tuple[Any, ...], problem: str) -> BadRequest:
         where = _joined((self.param, *path))
-        return BadRequest(f"{where} {problem}.", where)
+        shown = where if len(where) <= 90 else f"{where[:50]}…{where[-35:]}"  # `param` has the whole path
+        return BadRequest(f"{shown} {problem}.", where)
 
     def check(self, schema: Any, path: tuple[Any, ...], depth: int, *, filled: bool) -> int:
         """Check `schema` at `path`; return its height in subschemas, counted through `$ref`."""

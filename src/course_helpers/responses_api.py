@@ -172,12 +172,12 @@ def _tools(raw: Any) -> list[ToolSpec]:
         if kind is not None and kind != "function":
             raise _BadRequest(f"tools[{i}] is a {kind!r} tool, but the offline server serves function tools only; "
                               "remove it or write it as a function tool.", f"tools[{i}]")
+        if isinstance(tool, dict) and tool.get("parameters") is not None:
+            check_schema(tool["parameters"], f"tools[{i}].parameters")
         shaped = {"name": str, "description": (str, type(None)), "parameters": (dict, type(None))}
         if kind is None or not all(isinstance(tool.get(key), types) for key, types in shaped.items()):
             raise _BadRequest(f"tools[{i}] must be {{'type': 'function', 'name': ..., 'description': ..., "
                               "'parameters': {...}}.", f"tools[{i}]")
-        if tool.get("parameters") is not None:
-            check_schema(tool["parameters"], f"tools[{i}].parameters")
         name = tool["name"]
         specs.append(ToolSpec(name, tool.get("description") or "", tool.get("parameters") or {},
                               is_handoff=name.startswith("transfer_to_")))

@@ -340,6 +340,8 @@ class _Handler(BaseHTTPRequestHandler):
     def send_error(self, code, message=None, explain=None):
         """The standard library's refusals of unreadable requests, in OpenAI's error shape."""
         self.close_connection = True
+        if self.request_version == "HTTP/0.9":  # not yet parsed, or garbled: answer with a status line and headers
+            self.request_version = "HTTP/1.0"
         text = _PROTOCOL_ERRORS.get(code, f"The request could not be read (HTTP {code}); send a plain HTTP request.")
         self._send_error(code, text, "invalid_request_error")
 
@@ -550,7 +552,7 @@ def _main(argv: list[str] | None = None) -> None:
                         help="how the model words its answers (see course_helpers.variants; default offline)")
     args = parser.parse_args(argv)
     try:
-        port = _port(int(args.port) if args.port.isascii() and args.port.isdigit() else args.port)
+        port = _port(int(args.port) if re.fullmatch(r"-?[0-9]+", args.port) else args.port)
         server = OfflineServer(port, log_requests=True, variant=args.variant)
     except ValueError as error:
         sys.exit(str(error).replace("The port", "--port", 1))

@@ -24,7 +24,8 @@ def _raise_in(thread_id: int, exception: type[BaseException] | None) -> None:
     """Raise `exception` in another thread at its next Python instruction (None takes back a pending one)."""
     import ctypes  # only when a decision is stopped
 
-    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id), ctypes.py_object(exception))
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id),
+                                               ctypes.py_object(exception) if exception else None)
 
 
 class Watchdog:

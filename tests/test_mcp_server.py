@@ -9,6 +9,7 @@ import psutil
 import pytest
 from agents import Agent, Runner
 from mcp import Client, MCPError, StdioServerParameters
+from mcp.types.jsonrpc import INVALID_PARAMS
 
 from course_helpers.checks import offline_run_config
 from course_helpers.mcp_servers import launch
@@ -221,3 +222,64 @@ def test_stats_count_the_requests_the_process_answered(library):
 
     counts = run(check, library)
     assert counts["tools/list"] == 2 and counts["tools/call"] == 1
+
+
+# Bad arguments, oversized requests and a crashed server: one clear error each.
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({}, "The prompt recommend_books needs the argument 'genre': pass it"),
+        ({"genre": "gothic", "mood": "dark"}, "The prompt recommend_books has no argument 'mood'"),
+        ({"genre": "  "}, "needs a genre, such as 'gothic', not blank text"),
+    ],
+)
+def test_a_prompt_with_missing_or_wrong_arguments_is_an_invalid_params_error(library, arguments, message):
+    async def check(client):
+        with pytest.raises(MCPError, match=message) as raised:
+            await client.get_prompt("recommend_books", arguments)
+        with pytest.raises(MCPError, match=r"No prompt is called 'recommend': use one of \['recommend_books'\]"):
+            await client.get_prompt("recommend", {"genre": "gothic"})
+        return raised.value.error.code
+
+    assert run(check, library) == INVALID_PARAMS
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments", "message"),
+    [
+        ("search_catalogue", {}, "The tool search_catalogue needs the argument 'query': pass it"),
+        ("search_catalogue", {"query": "gothic", "limit": 3}, "The tool search_catalogue has no argument 'limit'"),
+        ("check_availability", {"book_name": None}, "needs 'book_name' as a string, not NoneType"),
+        ("reserve_copy", {"book_name": "Emma", "reader_name": 7}, "needs 'reader_name' as a string, not int"),
+    ],
+)
+def test_a_tool_with_missing_or_wrong_arguments_gets_one_sentence(library, tool, arguments, message):
+    async def check(client):
+        return await client.call_tool(tool, arguments)
+
+    result = run(check, library)
+    assert result.is_error and message in text(result) and "\n" not in text(result)
+
+
+def test_over_http_oversized_arguments_get_a_clear_error_and_the_server_keeps_serving():
+    async def scenario():
+        async with launch.http_server(LIBRARY) as url, Client(url) as client:
+            with pytest.raises(MCPError, match=r"The request is 9\.5 MiB, over this server's 4 MiB limit"):
+                await client.call_tool("search_catalogue", {"query": "x" * 10_000_000})
+            return text(await client.call_tool("search_catalogue", {"query": "Wells invisible"}))
+
+    assert asyncio.run(scenario()).startswith("Found 1 book: The Invisible Man")
+
+
+def test_leaving_a_client_after_the_http_server_crashed_is_one_clear_error():
+    async def scenario():
+        async with launch.http_server(LIBRARY) as url, Client(url) as client:
+            await client.list_tools()
+            (server,) = psutil.Process().children()
+            server.kill()  # not waited for here: http_server's own process.wait() reaps it
+            await client.call_tool("search_catalogue", {"query": "gothic"})
+
+    with pytest.raises(RuntimeError, match=r"The MCP server stopped while in use \(exit code -9; its client then "):
+        asyncio.run(scenario())
+    assert psutil.Process().children(recursive=True) == []

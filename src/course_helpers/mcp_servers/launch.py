@@ -54,9 +54,38 @@ async def http_server(module: str, *, startup_timeout: float = 30.0) -> AsyncIte
     )
     try:
         await _wait_until_listening(process, module, port, startup_timeout)
-        yield f"http://{_HOST}:{port}/mcp"
+        async with _crash_as_one_error(process, module, port):
+            yield f"http://{_HOST}:{port}/mcp"
     finally:
         await _stop(process)
+
+
+@contextlib.asynccontextmanager
+async def _crash_as_one_error(process: asyncio.subprocess.Process, module: str, port: int) -> AsyncIterator[None]:
+    """If the server process died, any error in the block (the mcp client raises an ExceptionGroup) becomes one."""
+    try:
+        yield
+    except Exception as error:
+        if not await _has_exited(process):
+            raise
+        raise RuntimeError(
+            f"The MCP server stopped while in use (exit code {process.returncode}; its client then failed with "
+            f"{_first_leaf(error)}); run `python -m {module} --http {port}` in a terminal to see why it stops."
+        ) from None
+
+
+async def _has_exited(process: asyncio.subprocess.Process) -> bool:
+    """Whether the server process has ended, giving the event loop a moment to notice an exit."""
+    with contextlib.suppress(asyncio.TimeoutError):
+        await asyncio.wait_for(process.wait(), timeout=0.2)
+    return process.returncode is not None
+
+
+def _first_leaf(error: BaseException) -> str:
+    """The first exception inside nested exception groups, as "Type: message"."""
+    while isinstance(error, BaseExceptionGroup) and error.exceptions:
+        error = error.exceptions[0]
+    return f"{type(error).__name__}: {error}"
 
 
 async def _wait_until_listening(process: asyncio.subprocess.Process, module: str, port: int, timeout: float) -> None:

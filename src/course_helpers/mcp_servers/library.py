@@ -12,8 +12,11 @@ import re
 from collections import Counter
 from typing import Annotated, Any
 
+from mcp import MCPError
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
+from mcp.types import CallToolResult, TextContent
+from mcp.types.jsonrpc import INVALID_PARAMS
 from pydantic import Field
 
 from course_helpers.paths import data_dir
@@ -104,6 +107,8 @@ def stats() -> str:
 @library.prompt()
 def recommend_books(genre: str) -> str:
     """Ask for three books in one genre that are on the shelf now."""
+    if not genre.strip():
+        raise MCPError(INVALID_PARAMS, "The prompt recommend_books needs a genre, such as 'gothic', not blank text.")
     return (
         f"Recommend three {genre} books from the Riverside Library. Find them with search_catalogue, "
         "then use check_availability and suggest only books that are on the shelf."
@@ -137,6 +142,80 @@ def _find(book_name: str) -> dict[str, Any]:
     )
 
 
+async def _check_arguments(ctx, call_next):
+    """Middleware: a prompt or tool called with missing, unknown or wrongly typed arguments gets one sentence.
+
+    The SDK would answer a prompt's missing argument with "Internal server error" (and log a traceback), and a
+    tool's with pydantic's multi-line report; this names the argument and what to send instead.
+    """
+    params = ctx.params if isinstance(ctx.params, dict) else {}
+    arguments = params.get("arguments") or {}
+    if ctx.method == "prompts/get" and isinstance(arguments, dict):
+        prompts = {prompt.name: prompt for prompt in await library.list_prompts()}
+        if params.get("name") not in prompts:
+            raise MCPError(INVALID_PARAMS, f"No prompt is called {params.get('name')!r}: use one of {sorted(prompts)}.")
+        prompt = prompts[params["name"]]
+        expected = {argument.name: argument for argument in prompt.arguments or []}
+        problem = _argument_problem(prompt.name, "prompt", arguments, expected, required=[
+            name for name, argument in expected.items() if argument.required])
+        if problem:
+            raise MCPError(INVALID_PARAMS, problem)
+    elif ctx.method == "tools/call" and isinstance(arguments, dict):
+        tools = {tool.name: tool for tool in await library.list_tools()}
+        tool = tools.get(params.get("name"))
+        if tool is not None:  # an unknown tool gets the SDK's own "Unknown tool" error
+            schema = tool.input_schema
+            problem = _argument_problem(tool.name, "tool", arguments, schema.get("properties", {}),
+                                        required=schema.get("required", []))
+            if problem:
+                return CallToolResult(content=[TextContent(type="text", text=problem)], is_error=True)
+    return await call_next(ctx)
+
+
+def _argument_problem(name: str, kind: str, arguments: dict, expected: dict, required: list[str]) -> str | None:
+    """One sentence about the first missing, unknown or non-string argument, or None if they look right."""
+    missing = [argument for argument in required if argument not in arguments]
+    if missing:
+        return f"The {kind} {name} needs the argument {missing[0]!r}: pass it (its arguments are {list(expected)})."
+    unknown = [argument for argument in arguments if argument not in expected]
+    if unknown:
+        return f"The {kind} {name} has no argument {unknown[0]!r}: its arguments are {list(expected)}."
+    not_text = [argument for argument, value in arguments.items() if not isinstance(value, str)]
+    if not_text:  # every argument of this server's tools and prompts is a string
+        value = arguments[not_text[0]]
+        return f"The {kind} {name} needs {not_text[0]!r} as a string, not {type(value).__name__}: pass text."
+    return None
+
+
+library.middleware.append(_check_arguments)  # after _count_requests, so refused calls are counted too
+
+
+_MAX_BODY = 4 * 1024 * 1024  # the SDK's own limit for a streamable HTTP request body
+
+
+def _refuse_oversized(app):
+    """ASGI wrapper: a request body over the limit gets a JSON-RPC error the client shows, not a bare HTTP 413.
+
+    The SDK answers 413 with plain text, which its client reports only as "Server returned an error response".
+    """
+
+    async def limited(scope, receive, send):
+        length = dict(scope.get("headers") or []).get(b"content-length", b"")
+        if scope["type"] == "http" and length.isdigit() and int(length) > _MAX_BODY:
+            message = (f"The request is {int(length) / 2**20:.1f} MiB, over this server's {_MAX_BODY // 2**20} MiB "
+                       "limit: send shorter arguments, such as a book's name or a few search words.")
+            body = json.dumps({"jsonrpc": "2.0", "id": None, "error": {"code": INVALID_PARAMS, "message": message}})
+            while (await receive()).get("more_body"):  # read the body to its end (discarding it), as clients expect
+                pass
+            headers = [(b"content-type", b"application/json")]
+            await send({"type": "http.response.start", "status": 413, "headers": headers})
+            await send({"type": "http.response.body", "body": body.encode()})
+            return
+        await app(scope, receive, send)
+
+    return limited
+
+
 def main(argv: list[str] | None = None) -> None:
     """Serve the library over stdio, or over streamable HTTP on 127.0.0.1 with --http PORT."""
     parser = argparse.ArgumentParser(prog="python -m course_helpers.mcp_servers.library", description=__doc__)
@@ -145,7 +224,10 @@ def main(argv: list[str] | None = None) -> None:
     if port is None:
         library.run()  # stdio
     else:
-        library.run("streamable-http", host="127.0.0.1", port=port)
+        import uvicorn  # the SDK's own HTTP server, as library.run("streamable-http") uses it
+
+        app = library.streamable_http_app(host="127.0.0.1", max_request_body_size=_MAX_BODY)
+        uvicorn.run(_refuse_oversized(app), host="127.0.0.1", port=port, log_level="warning")
 
 
 if __name__ == "__main__":

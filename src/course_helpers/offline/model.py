@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
@@ -84,7 +85,7 @@ class OfflineModel(Model):
         choice = model_settings.tool_choice if isinstance(model_settings.tool_choice, str) else "auto"
         with generation_span(model=self.model_id, model_config={"tool_choice": choice},
                              disabled=tracing.is_disabled()) as span:
-            decision = decide(messages, specs, schema, tool_choice=choice)
+            decision = _fresh_ids(decide(messages, specs, schema, tool_choice=choice))
             turn = _Turn(decision, messages, specs, len(messages))
             if tracing.include_data():
                 span.span_data.input = [_message_dict(m) for m in messages]
@@ -126,6 +127,26 @@ class _Turn:
     def usage(self) -> Usage:
         return Usage(requests=1, input_tokens=self.input_tokens, output_tokens=self.output_tokens,
                      total_tokens=self.input_tokens + self.output_tokens)
+
+
+_ISSUED: set[str] = set()  # call ids this process has sent, so a repeated conversation never repeats one
+
+
+def _fresh_ids(decision: Decision) -> Decision:
+    """The decision with call ids never issued before in this process.
+
+    A handoff filter such as `remove_all_tools` can show the model the same conversation twice in one run
+    (two agents handing back and forth); the SDK rejects a call id it has already executed.
+    """
+    calls = []
+    for call in decision.tool_calls:
+        call_id, repeat = call.call_id, 0
+        while call_id in _ISSUED:
+            repeat += 1
+            call_id = "call_" + hashlib.sha256(f"{call.call_id}|{repeat}".encode()).hexdigest()[:12]
+        _ISSUED.add(call_id)
+        calls.append(replace(call, call_id=call_id))
+    return replace(decision, tool_calls=tuple(calls)) if calls else decision
 
 
 def to_messages(system_instructions: str | None, input: str | list[TResponseInputItem]) -> list[Message]:

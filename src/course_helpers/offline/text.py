@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Words that carry no signal about which tool or field is meant.
-_STOPWORDS = frozenset(
+STOPWORDS = frozenset(
     """
     a an the and or but if then else of to in on at by for with from into about as is are was were be been
     being do does did done have has had having i me my we our you your he she it its they them their this that
@@ -18,20 +19,24 @@ _STOPWORDS = frozenset(
     """.split()
 )
 # Capitalised only because they start a sentence.
-_SENTENCE_STARTERS = _STOPWORDS | {"find", "look", "check", "book", "write", "send", "create", "remember",
+_SENTENCE_STARTERS = STOPWORDS | {"find", "look", "check", "book", "write", "send", "create", "remember",
                                    "search", "add", "list", "translate", "summarise", "summarize", "explain"}
 # Capitalised, but dates rather than names.
-_CALENDAR = frozenset("""monday tuesday wednesday thursday friday saturday sunday january february march april
+CALENDAR = frozenset("""monday tuesday wednesday thursday friday saturday sunday january february march april
     may june july august september october november december today tomorrow""".split())
 # Suffixes stripped so "forecasts", "forecasting" and "forecast" meet.
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ied", "es", "ed", "s")
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A crude stem: lower case, one common suffix and a final "e" removed ("charges", "charged" -> "charg")."""
     word = word.lower().removesuffix("'s").strip("'")
+    if word.endswith("es") and not word.endswith(("sses", "uses", "xes", "zes", "ches", "shes", "ies")):
+        word = word[:-1]  # "files" -> "file", "notes" -> "note"; "boxes" and "wishes" lose "es" below
     for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+        keeps_s = suffix == "s" and word.endswith(("ss", "us", "is"))  # "address", "status", "analysis"
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not keeps_s:
             base = word[: -len(suffix)]
             return base + "y" if suffix in ("ies", "ied") else base
     return word[:-1] if word.endswith("e") and len(word) > 4 else word
@@ -42,10 +47,11 @@ def split_identifier(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).replace("_", " ").replace("-", " ")
 
 
-def content_words(text: str) -> set[str]:
+@lru_cache(maxsize=8192)
+def content_words(text: str) -> frozenset[str]:
     """Stemmed words that carry meaning (no stop words), from prose or identifiers."""
     words = re.findall(r"[A-Za-z][A-Za-z']*|\d+", split_identifier(text))
-    return {stem(w) for w in words if w.lower() not in _STOPWORDS and len(w) > 1}
+    return frozenset(stem(w) for w in words if w.lower() not in STOPWORDS and len(w) > 1)
 
 
 def surface_words(text: str, stems: set[str]) -> list[str]:
@@ -61,6 +67,16 @@ def clauses(text: str) -> list[str]:
     """Split a request into the separate things it asks for."""
     parts = re.split(r"(?<=[.?!;])\s+|,?\s+(?:and then|and also|and|then|also|plus)\s+", text.strip())
     return [p.strip(" .,;") for p in parts if p and p.strip(" .,;")]
+
+
+def parts(text: str) -> list[str]:
+    """The clauses of a request, lists split too: "weather in Tokyo, Paris and Rome" -> three parts."""
+    found = []
+    for clause in clauses(text):
+        # A comma outside quotes, followed by a space, separates list items ("1,200" and "a, b" in quotes stay).
+        pieces = re.split(r',\s+(?=(?:[^"]*"[^"]*")*[^"]*$)', clause)
+        found += [piece.strip(" .,;?!") for piece in pieces if piece.strip(" .,;?!")]
+    return found
 
 
 def numbers(text: str) -> list[float]:
@@ -83,7 +99,7 @@ def proper_nouns(text: str) -> list[str]:
         for index, raw in enumerate(sentence.split() + [""]):
             word = raw.strip(".,;:!?()\"'")
             is_name = bool(re.match(r"^[A-Z][\w\-']*$", word)) and word != "I"
-            is_name = is_name and word.lower() not in _CALENDAR
+            is_name = is_name and word.lower() not in CALENDAR
             is_name = is_name and not (index == 0 and word.lower() in _SENTENCE_STARTERS)
             if is_name:
                 run_starts_sentence = run_starts_sentence or (not run and index == 0)

@@ -26,13 +26,16 @@ UNITS = frozenset("""
     quarts gallon gallons fahrenheit celsius kelvin f c degrees second seconds sec secs minute minutes min mins
     hour hours hr hrs day days week weeks month months year years kb mb gb tb bytes kwh watts w mph kmh
     """.split())
+_ID_WORDS = ("order|ticket|invoice|booking|reservation|case|tracking|account|flight|id|number|no\\.?|ref|reference|"
+             "confirmation|item|sku|issue|pr")
 _FILE_EXTENSIONS = re.compile(r"(?i)^(?!com$|org$|net$|io$|ai$|dev$|co$|uk$|de$|fr$|edu$|gov$)[a-z][a-z0-9]{0,4}$")
 _CUE = r"(?:called|named|titled|entitled|saying|says|say|reading|reads|subject|message|text|with the text|as)"
 _QUOTE = r"\"([^\"]+)\"|“([^”]+)”|‘([^’]+)’|(?<![\w])'([^']+)'(?![\w])"
 _SPAN_PATTERNS = {
     "email": r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
     "url": r"\bhttps?://[^\s\"'<>]+[^\s\"'<>.,;:!?)]|\bwww\.[\w-]+(?:\.[\w-]+)+(?:/[^\s\"'<>]*)?",
-    "path": r"(?<![\w@])(?:~|\.{1,2})?(?:/[\w.\-]+)+/?|(?<![\w@/.])[\w\-]+(?:[\\/][\w\-]+)*\.[A-Za-z][A-Za-z0-9]{0,4}\b",
+    "path": r"(?<![\w@])(?:~|\.{1,2})?(?:/[\w.\-]+)+/?|"
+            r"(?<![\w@/.])[\w\-]+(?:[\\/][\w\-]+)*\.[A-Za-z][A-Za-z0-9]{0,4}\b",
 }
 
 
@@ -200,10 +203,8 @@ def _quantities(text: str) -> list[Found]:
 def _ids(text: str) -> list[Found]:
     """Order numbers, ticket ids, codes: `#4411`, `TK-4411`, `order 7731`, `ABC123`."""
     found = []
-    for m in re.finditer(r"#\s?([\w-]*\d[\w-]*)|\b([A-Z]{1,5}[-_]?\d[\w-]*)\b|"
-                         r"\b(?:order|ticket|invoice|booking|reservation|case|tracking|account|flight|id|number|no\.?|ref|"
-                         r"reference|confirmation|item|sku|issue|pr)\s+(?:number\s+|id\s+|no\.?\s+|#\s?)?([\w-]*\d[\w-]*)",
-                         text, re.IGNORECASE):
+    for m in re.finditer(r"#\s?([\w-]*\d[\w-]*)|\b([A-Z]{1,5}[-_]?\d[\w-]*)\b|\b(?:" + _ID_WORDS +
+                         r")\s+(?:number\s+|id\s+|no\.?\s+|#\s?)?([\w-]*\d[\w-]*)", text, re.IGNORECASE):
         value = m.group(1) or m.group(2) or m.group(3)
         start = m.start(m.lastindex or 0)
         found.append(Found(start, value, value, _cue_before(text, start).lstrip("#")))

@@ -172,7 +172,8 @@ def problems(value: Any, schema: Any) -> list[str]:
             _VALIDATORS.clear()
         _VALIDATORS[id(schema)] = cached
     try:
-        return [f"{'/'.join(map(str, e.absolute_path)) or 'the value'}: {e.message}" for e in cached[1].iter_errors(value)]
+        errors = cached[1].iter_errors(value)
+        return [f"{'/'.join(map(str, e.absolute_path)) or 'the value'}: {e.message}" for e in errors]
     except (SchemaError, UnknownType, RecursionError) as error:
         return [f"the schema itself could not be checked ({type(error).__name__})"]
     except Exception as error:  # noqa: BLE001 - a broken `$ref` surfaces as one of referencing's many errors

@@ -15,6 +15,7 @@ _MISSING = object()
 _ENTITY = {"name", "city", "location", "place", "country", "person", "company", "destination", "origin",
            "recipient", "sender", "author", "customer", "airport", "team", "region", "state", "language",
            "town", "username", "who", "contact", "attendee", "guest", "assignee", "owner", "venue", "hotel"}
+_ENTITY_STEMS = content_words(" ".join(_ENTITY | {"people", "participants", "members", "names", "invitees"}))
 _REASON = {"reason", "reasoning", "explanation", "rationale", "justification", "why"}
 _REPLY = {"answer", "response", "reply", "output", "result", "final"}
 _SUMMARY = {"summary", "gist", "headline"}
@@ -34,8 +35,9 @@ _LEADS = {"body": r"saying|says|say|that|reading|telling (?:them|him|her)", "que
           "any": r"about|regarding|for|on|that|called|named|titled|saying|says|say|of|with|to"}
 _REQUEST_VERBS = frozenset("""find search look show get give tell list fetch check book send write create make add
     remove delete cancel convert translate summarise summarize explain open read move copy rename upload download
-    schedule set remind order buy bought pay track draft reply forward cook recommend suggest lookup calculate compute play
-    start stop turn update call email text message share save store remember know need want have got like""".split())
+    schedule set remind order buy bought pay track draft reply forward cook recommend suggest lookup calculate compute
+    play start stop turn update call email plan invite text message share save store remember know need want have got
+    like""".split())
 _DETERMINERS = r"(?:the|a|an|my|our|your|some|any|this|that|these|those)\s+"
 _NUMBER_ONLY = re.compile(r"-?\d[\d,.]*")
 _NUMBER_NAMES = frozenset("one two three four five six seven eight nine ten eleven twelve dozen couple".split())
@@ -67,7 +69,7 @@ class Filling:
         key = f"@{item.start}"
         if key in self.used:
             return None
-        self.used.add(key)
+        self.used |= {key, str(item.value)}
         return item
 
     def chose(self, name: str, value: Any, cue: str) -> Any:
@@ -161,7 +163,8 @@ def _support(option: dict[str, Any], filling: Filling) -> int:
     tags = [str(p.get("const", "")) + " " + " ".join(map(str, p.get("enum", [])))
             for p in option.get("properties", {}).values() if isinstance(p, dict)]
     described = f"{option.get('title', '')} {' '.join(tags)}"
-    return len(content_words(described) & words) * 2 + len(content_words(" ".join(option.get("properties", {}))) & words)
+    named = content_words(" ".join(option.get("properties", {})))
+    return len(content_words(described) & words) * 2 + len(named & words)
 
 
 def _find(schema: dict[str, Any], name: str, filling: Filling, trail: tuple[str, ...], required: bool) -> Any:
@@ -207,7 +210,8 @@ def _mapping(values: dict[str, Any], filling: Filling) -> dict[str, Any]:
     """A `dict[str, X]`: `3 apples and 2 pears` -> {"apples": 3, "pears": 2}; `colour: red` -> {"colour": "red"}."""
     kind = resolve(values, filling.root).get("type")
     if kind in ("integer", "number"):
-        pairs = re.findall(r"(\d+(?:\.\d+)?)\s+([A-Za-z][\w-]*)|([A-Za-z][\w-]*)\s*[:=]\s*(\d+(?:\.\d+)?)", filling.text)
+        pairs = re.findall(r"(\d+(?:\.\d+)?)\s+([A-Za-z][\w-]*)|([A-Za-z][\w-]*)\s*[:=]\s*(\d+(?:\.\d+)?)",
+                           filling.text)
         found = {(k or k2): float(n or n2) for n, k, k2, n2 in pairs}
         return {k: int(v) if kind == "integer" else v for k, v in found.items()}
     if kind in (None, "string"):
@@ -255,16 +259,22 @@ def _items(items: dict[str, Any], items_schema: Any, name: str, filling: Filling
                 return _MISSING  # an optional list the message does not describe stays out
             filling.notes += part.notes
         return made
-    if items.get("format") == "email" or "email" in _words(name):
+    if items.get("format") == "email" or "email" in content_words(name):
         return [f.raw for f in filling.found.emails] or _MISSING
     quoted = [q.value for q in filling.found.quotes]
     if len(quoted) > 1:
         return [bounded_string(q, items, filling.text) for q in quoted]
-    names = proper_nouns(filling.text) if _words(name) & _ENTITY else []
+    names = [n for n in proper_nouns(filling.text) if n not in filling.used and _bare(n.split()[0]) not in
+             _REQUEST_VERBS] if _is_entity(name) else []
     listed = names if len(names) > 1 else [label for _, label in _elements(filling.text)]
     if not listed and not quoted and (noun := _noun_phrase(filling)):
         listed = [noun[0]]
     return [bounded_string(v, items, filling.text) for v in listed or quoted] or _MISSING
+
+
+def _is_entity(name: str) -> bool:
+    """Whether a field names people, places or things by their proper names (`city`, `attendees`)."""
+    return bool(content_words(name) & _ENTITY_STEMS)
 
 
 def _elements(text: str) -> list[tuple[str, str]]:
@@ -288,7 +298,8 @@ def _label(part: str) -> str:
 
 
 def _enum(options: list[Any], name: str, filling: Filling) -> Any:
-    text_words = content_words(filling.text)
+    # A currency sign counts as its code, so "€12" matches the option "EUR".
+    text_words = content_words(filling.text) | {m.value[1].lower() for m in filling.found.money}
     scored = []
     for index, option in enumerate(options):
         hits = content_words(str(option)) & text_words
@@ -391,18 +402,22 @@ def _string(schema: dict[str, Any], name: str, hints: set[str], filling: Filling
         return filling.reply
     if own & _SUMMARY:
         return _key_sentence(filling.text)
-    if fmt == "email" or ("email" in own and not own & _TEXTUAL) or own & {"recipient", "to", "cc"} and found.emails:
+    mail = {"subject", "body"} & {w for sibling in filling.siblings for w in _words(sibling)}
+    if fmt == "email" or ("email" in own and not own & _TEXTUAL) or own & {"recipient", "to", "cc", "bcc"} and (
+            found.emails or mail):
         return _typed(found.emails, name, filling, "the email address")
     if fmt in ("uri", "url") or own & {"url", "uri", "link", "website", "href", "endpoint", "site"}:
         return _typed(found.urls, name, filling, "the URL")
     if fmt in ("date", "date-time", "time") or own & {"date", "day", "when", "deadline", "time", "weekday",
                                                      "datetime", "start", "end", "birthday", "due"}:
         return _moment(fmt, own, name, filling)
-    if own & {"path", "file", "filename", "folder", "directory", "dir", "attachment", "document"}:
-        named = _quote(name, filling)
+    if own & {"path", "file", "filename", "folder", "directory", "dir", "attachment", "document"} or (
+            own & {"source", "src", "old", "new"} and found.paths):
+        named = _quote(name, filling, cued_only=True)
         if named is not _MISSING:
             return named
-        return _typed(found.paths, name, filling, "the file name")
+        folders = [p for p in found.paths if "/" in p.raw] if own & {"folder", "directory", "dir"} else []
+        return _typed(folders + found.paths, name, filling, "the file name")
     if "currency" in own:
         return _currency(own, name, filling)
     if own & {"unit", "units"}:
@@ -415,7 +430,7 @@ def _string(schema: dict[str, Any], name: str, hints: set[str], filling: Filling
     quote = _quote(name, filling)
     if quote is not _MISSING:
         return quote
-    if own & _ENTITY or (not own & _TEXTUAL and hints & _ENTITY and not own):
+    if _is_entity(name):
         return _entity(name, filling, required)
     if own & _TEXTUAL:
         phrase = _text_phrase(own, filling.text, required)
@@ -500,14 +515,14 @@ def _identifier(own: set[str], name: str, filling: Filling) -> Any:
     return _typed(matching, name, filling, "the id in the message")
 
 
-def _quote(name: str, filling: Filling) -> Any:
+def _quote(name: str, filling: Filling, *, cued_only: bool = False) -> Any:
     """Quoted text, matched to the field its cue word names (`called "x"` is a name, `saying "y"` a body)."""
     own = _words(name)
     free = [q for q in filling.found.quotes if f"@{q.start}" not in filling.used]
     others = {w for sibling in filling.siblings if sibling != name for w in _words(sibling)}
     mine = [q for q in free if own & _CUE_FIELDS.get(q.cue, set())]
     theirs = [q for q in free if others & _CUE_FIELDS.get(q.cue, set()) and not own & _CUE_FIELDS.get(q.cue, set())]
-    for quote in mine + [q for q in free if q not in theirs]:
+    for quote in mine + ([] if cued_only else [q for q in free if q not in theirs]):
         filling.take(quote)
         return filling.chose(name, quote.value, f"the quoted text after '{quote.cue}'" if quote.cue else "quoted")
     return _MISSING

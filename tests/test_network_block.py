@@ -1,6 +1,8 @@
 """Tested notebooks and tests run offline: other hosts are blocked, loopback and Unix sockets keep working."""
 
+import shutil
 import socket
+import subprocess
 import sys
 from pathlib import Path
 
@@ -12,6 +14,11 @@ import course
 BLOCKED = "Network access is blocked while the course's notebooks are tested"
 FIXTURE = Path(__file__).parent / "fixtures" / "uses_network.ipynb"
 LINUX = sys.platform == "linux"  # Linux answers on all of 127.0.0.0/8, other systems only on 127.0.0.1
+# `course.py test` as root on Linux runs everything in a network namespace with only loopback (course.loopback_only).
+LOOPBACK_ONLY = hasattr(socket, "if_nameindex") and [name for _, name in socket.if_nameindex()] == ["lo"]
+needs_namespace = pytest.mark.skipif(
+    not LOOPBACK_ONLY, reason="this run can reach other hosts (not in a loopback-only namespace: run as root on Linux)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -102,3 +109,61 @@ def test_resolving_this_machines_own_name_is_not_blocked():
         socket.gethostbyname_ex(socket.gethostname())
     except socket.gaierror:
         pass  # the resolver may not know the name; only the block's ConnectionError would fail this test
+
+
+# Below Python: in the namespace nothing reaches another host, whatever skips the socket module. Attempts are made
+# only there, where the kernel refuses them before any packet leaves (no route: "Network is unreachable").
+@needs_namespace
+@pytest.mark.kernel
+def test_kernel_code_that_skips_the_socket_module_is_blocked_too(fixture_outputs):
+    assert fixture_outputs[3][0].text == (
+        "_socket IPv4: OSError 101\n_socket IPv6: OSError 101\nsendmsg: NetworkBlockedError None\n"
+        "connect.__wrapped__: False\n"
+    )
+    assert fixture_outputs[4][0].text == "subprocess: OSError: [Errno 101] Network is unreachable\n"
+    if shutil.which("curl"):
+        assert fixture_outputs[5][0].text.startswith("curl: (7) Failed to connect to 192.0.2.1 port 80")
+
+
+def test_the_original_connect_is_out_of_reach():
+    assert not hasattr(socket.socket.connect, "__wrapped__")
+    assert not hasattr(socket.getaddrinfo, "__wrapped__")
+
+
+@needs_namespace
+def test_sendmsg_to_an_external_address_is_blocked():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+        with pytest.raises(ConnectionError, match=f"{BLOCKED}: connecting to '192.0.2.1'"):
+            udp.sendmsg([b"x"], [], 0, ("192.0.2.1", 9))
+
+
+PROBE = """
+import _socket, shutil, socket, subprocess
+print([name for _, name in socket.if_nameindex()])
+for family, host in ((_socket.AF_INET, "192.0.2.1"), (_socket.AF_INET6, "2001:db8::1")):
+    try:
+        _socket.socket(family).connect((host, 80))
+    except OSError as error:
+        print(host, error.strerror)
+with socket.create_server(("127.0.0.1", 0)) as server:
+    socket.create_connection(server.getsockname(), timeout=5).close()
+    print("loopback works")
+if shutil.which("curl"):
+    print(subprocess.run(["curl", "-sS", "--max-time", "5", "http://192.0.2.1/"], capture_output=True, text=True).stderr)
+"""
+
+
+@pytest.mark.skipif(course.loopback_only(["x"]) == ["x"], reason="needs Linux, root, unshare and ip")
+def test_course_runs_tests_in_a_namespace_with_only_loopback():
+    command = course.loopback_only([sys.executable, "-c", PROBE])  # a new namespace, even if this run is in one
+    lines = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True).stdout.splitlines()
+    assert lines[:4] == [
+        "['lo']", "192.0.2.1 Network is unreachable", "2001:db8::1 Network is unreachable", "loopback works"
+    ]
+    if shutil.which("curl"):
+        assert lines[4].startswith("curl: (7) Failed to connect to 192.0.2.1 port 80")
+
+
+def test_elsewhere_tests_run_unchanged(monkeypatch):
+    monkeypatch.setattr(course.os, "geteuid", lambda: 1000)
+    assert course.loopback_only(["pytest", "-q"]) == ["pytest", "-q"]

@@ -239,6 +239,13 @@ def test_recursive_types_are_filled_to_a_small_depth():
     assert output(Chain, "A chain called first")[0] == Chain(name="first", next=None)
 
 
+def test_a_recursive_output_type_as_the_sdk_sends_it_stops_at_its_first_optional_level():
+    from agents.agent_output import AgentOutputSchema
+
+    schema = AgentOutputSchema(Chain).json_schema()  # the root model inlined, recursion through $defs
+    assert fill_object(schema, Filling("A chain called first")) == {"name": "first", "next": None}
+
+
 def test_a_ref_to_itself_never_loops():
     filling = Filling("a note called 'Bob'")
     schema = {"type": "object", "properties": {"me": {"$ref": "#"}, "name": {"type": "string"}}, "required": ["name"]}

@@ -103,13 +103,17 @@ def fill_object(schema: Any, filling: Filling) -> dict[str, Any]:
 
 
 def _value(schema: Any, name: str, filling: Filling, *, required: bool, trail: tuple[str, ...]) -> Any:
-    if len(trail) > MAX_NESTING:
+    if sum(1 for step in trail if not step.startswith("title:")) > MAX_NESTING:
         raise Unfillable(f"it nests more than {MAX_NESTING} levels deep; flatten the type")
     reference = schema.get("$ref", "") if isinstance(schema, dict) else ""
     if reference and trail.count(reference) >= RECURSION_DEPTH and not required:
         return _MISSING  # a recursive type, filled to a small depth
-    trail = (*trail, reference or name)
     schema = resolve(schema, filling.root)
+    # The SDK inlines the root model, so a recursive type is also known by its title.
+    kind = f"title:{schema['title']}" if "properties" in schema and "title" in schema else ""
+    if kind and kind in trail and not required:
+        return _MISSING
+    trail = (*trail, reference or name, *([kind] if kind else []))
     options = schema.get("anyOf") or schema.get("oneOf")
     if options or isinstance(schema.get("type"), list):
         return _union(schema, options or [{"type": kind} for kind in schema["type"]], name, filling, required, trail)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from html import escape
 from typing import Any
 
@@ -22,25 +23,30 @@ class ChatWidget:
     tool call, tool output and handoff. The conversation carries over between messages: in `session`
     if you pass one, otherwise in the widget (`result.to_input_list()`), and the next message goes to
     the agent that answered last. In code, `await chat.send("...")` does what typing and Send do.
+
+    A message goes only on Enter or Send (never when the box loses focus). The box stays open while a reply
+    streams: what you send meanwhile waits its turn, in order, so no message is dropped or merged.
     """
 
     def __init__(self, agent: Agent[Any], session: Session | None = None) -> None:
         self.agent = agent
         self.session = session
         self.lines: list[str] = []
-        self.task: asyncio.Task[RunResultStreaming] | None = None  # the reply started by Send or Enter
+        self.task: asyncio.Task[RunResultStreaming | None] | None = None  # sends what Enter and Send queued
+        self.waiting: deque[str] = deque()  # messages sent with Enter or Send, not yet answered
         self._history: list[TResponseInputItem] = []
         self._result: RunResultStreaming | None = None
         self._replying = False  # True while the last line is the agent's reply being streamed
-        self._stopping = False
+        self._stopping = self._busy = False
         self._tool_names: dict[str, str] = {}
-        self.input = widgets.Text(placeholder="Type a message and press Enter", continuous_update=False,
+        # continuous_update: the kernel has every keystroke, so the text is complete when Enter arrives.
+        self.input = widgets.Text(placeholder="Type a message and press Enter", continuous_update=True,
                                   layout=widgets.Layout(flex="1"))
         self.send_button = widgets.Button(description="Send", button_style="primary")
         self.stop_button = widgets.Button(description="Stop", disabled=True)
         self.output = widgets.HTML()
         self.view = widgets.VBox([self.output, widgets.HBox([self.input, self.send_button, self.stop_button])])
-        self.input.observe(self._on_submit, names="value")  # Enter (or leaving the box) sets the value
+        self.input.on_msg(self._on_text_message)  # the browser sends {"event": "submit"} on Enter
         self.send_button.on_click(self._on_submit)
         self.stop_button.on_click(lambda _: self.stop())
         self._render()
@@ -60,7 +66,7 @@ class ChatWidget:
 
     async def send(self, message: str) -> RunResultStreaming:
         """Send one message, stream the reply into the widget, and return the finished streamed result."""
-        if self.send_button.disabled:
+        if self._busy:
             raise RuntimeError("A reply is still streaming: wait for it (`await chat.task`) or stop it first.")
         run_input: str | list[TResponseInputItem] = message
         if self.session is None:
@@ -91,11 +97,15 @@ class ChatWidget:
             self._stopping = True
             self._result.cancel()
 
+    def _on_text_message(self, _: Any, content: dict[str, Any], buffers: Any) -> None:
+        if content.get("event") == "submit":
+            self._on_submit(None)
+
     def _on_submit(self, _: Any) -> None:
+        """Enter or Send: queue the box's text and clear the box; one task sends the queue, in order."""
         message = self.input.value.strip()
-        if not message or self.send_button.disabled:  # empty, or a reply is still streaming
+        if not message:
             return
-        self.input.value = ""
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
@@ -103,7 +113,16 @@ class ChatWidget:
                 "ChatWidget needs a running event loop, as in a Jupyter notebook; "
                 "in a script, use `await chat.send(message)` inside asyncio.run()."
             ) from None
-        self.task = loop.create_task(self.send(message))
+        self.input.value = ""
+        self.waiting.append(message)
+        if self.task is None or self.task.done():
+            self.task = loop.create_task(self._send_waiting())
+
+    async def _send_waiting(self) -> RunResultStreaming | None:
+        result = None
+        while self.waiting:
+            result = await self.send(self.waiting.popleft())
+        return result
 
     def _show(self, event: StreamEvent) -> None:
         """Add what one stream event says to the conversation."""
@@ -140,7 +159,7 @@ class ChatWidget:
         self._render()
 
     def _set_busy(self, busy: bool) -> None:
-        self.input.disabled = self.send_button.disabled = busy
+        self._busy = busy  # the box and Send stay enabled: a message sent now waits its turn
         self.stop_button.disabled = not busy
 
     def _render(self) -> None:

@@ -458,12 +458,18 @@ def test_close_is_idempotent_and_the_context_manager_closes():
         httpx.get(f"{running.base_url}/models")
 
 
+def _default_ctrl_c() -> None:
+    """In the child, before it runs: Ctrl-C interrupts, even when this run ignores it (`nohup ... &`)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_command_line_serves_in_the_foreground_and_stops_on_ctrl_c():
     process = subprocess.Popen(
         [sys.executable, "-m", "course_helpers.server", "--port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_default_ctrl_c,  # an ignored SIGINT is inherited, and Python then never raises KeyboardInterrupt
     )
     try:
         banner = process.stdout.readline()
@@ -474,6 +480,7 @@ def test_command_line_serves_in_the_foreground_and_stops_on_ctrl_c():
         out, err = process.communicate(timeout=10)
     finally:
         process.kill()
+        process.wait()  # reaped, so no zombie is left for later tests on this worker to find
     assert process.returncode == 0
     assert out.strip() == "Stopped."
     assert '"GET /v1/models HTTP/1.1" 200' in err and "Traceback" not in err

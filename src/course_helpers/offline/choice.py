@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .conversation import ToolCall, ToolSpec
-from .meaning import meaning_words, similarity
+from .meaning import RELATED, meaning_words, similarity
 from .request import HANDOFF_PREFIX, Reading, latest_value, with_references_resolved
 from .text import CALENDAR, STOPWORDS, content_words, parts, split_identifier, stem, surface_words
 from .values import Filling, fill_object
@@ -49,6 +49,7 @@ class Match:
     hits: tuple[str, ...]  # the request's words that matched, as written
     clause: str
     because: str = ""  # set when the choice was not made by matching words
+    named: bool = False  # a word of the tool's name itself is in the request
     preset: tuple[dict[str, Any], Filling] | None = None  # a follow-up's arguments, decided with the previous call
 
 
@@ -108,15 +109,17 @@ def choose(reading: Reading, tools: Sequence[ToolSpec], tool_choice: str, call_i
 def ask_for(tool: ToolSpec, parameter: str) -> str:
     """A short question for a missing value: read_file's `path` -> "Which file should I read?"."""
     words = split_identifier(parameter).lower().split()
-    named = split_identifier(tool.name).lower().split()
+    named = split_identifier(tool.name.removeprefix(HANDOFF_PREFIX)).lower().split()
     place = next((w for w in named if w in ("file", "directory", "folder")), "file")
     noun = place if words[-1] in ("path", "filename") or words[:1] == ["file"] else " ".join(
         w for w in words if w not in ("id", "name", "number")) or " ".join(words)
-    action = [w for w in split_identifier(tool.name.removeprefix(HANDOFF_PREFIX)).lower().split()
-              if stem(w) not in {stem(n) for n in noun.split()}]
-    verb, rest = (action[0], action[1:]) if action else ("use", [])
-    what = f"Which {noun}" if words[-1] not in ("amount", "quantity", "count") else f"What {noun}"
-    return f"{what} should I use to {verb} the {' '.join(rest)}?" if rest else f"{what} should I {verb}?"
+    action = [w for w in named if stem(w) not in {stem(n) for n in noun.split()}]
+    verb, rest = (action[0], " ".join(action[1:])) if action else ("use", "")
+    kind = _schema(tool).get("properties", {}).get(parameter, {}).get("type")
+    if kind in ("integer", "number") and words[-1] not in ("amount", "quantity", "count", "total", "id", "number"):
+        return f"How many {noun} should I {verb} the {rest} for?" if rest else f"How many {noun} should I {verb}?"
+    which = "What" if words[-1] in ("amount", "quantity", "count", "total") else "Which"
+    return f"{which} {noun} should I use to {verb} the {rest}?" if rest else f"{which} {noun} should I {verb}?"
 
 
 def _which_tool(request: str, functions: list[ToolSpec]) -> Choice:
@@ -147,7 +150,8 @@ def _function_matches(reading: Reading, functions: list[ToolSpec]) -> list[Match
     if not matches:
         whole = _best(request, fresh, functions)
         matches = [whole] if whole else _follow_up(reading, fresh)
-    return matches
+    # Once a tool has answered, another runs only if the request names it ("weather in the capital of France").
+    return [m for m in matches if m.named] if reading.made else matches
 
 
 def _follow_up(reading: Reading, fresh: list[ToolSpec]) -> list[Match]:
@@ -180,37 +184,34 @@ def _best(text: str, tools: Sequence[ToolSpec], every: Sequence[ToolSpec], *, th
         name_words, other_words = _words(tool)
         name_hits, other_hits = name_words & wanted, (other_words - name_words) & wanted
         meant = _meant(text, tool, name_hits | other_hits)
-        score = _NAME_WEIGHT * (len(name_hits) + sum(1 for _, in_name in meant.values() if in_name))
-        score += len(other_hits) + sum(1 for _, in_name in meant.values() if not in_name)
-        distinct = (name_hits - common) or any(in_name for _, in_name in meant.values())
+        # A word of the same meaning counts as much as the same word would, scaled by how close it is.
+        score = _NAME_WEIGHT * len(name_hits) + len(other_hits)
+        score += sum((_NAME_WEIGHT if in_name else 1) * closeness for _, in_name, closeness in meant.values())
+        distinct = (name_hits - common) or any(in_name for _, in_name, _ in meant.values())
         # Routing needs one clear word; a function tool needs a distinctive name word or two described words.
         clear = bool(distinct) or len(other_hits) + len(meant) >= (1 if tool.is_handoff else 2)
         if threshold and not tool.is_handoff and _destructive(tool) and not _asks_for_action(text, tool, implied):
             continue
         if (clear or not threshold) and score > 0 and (best is None or score > best.score):
-            hits = (*surface_words(text, set(name_hits | other_hits)), *(f"{w} (~{m})" for w, (m, _) in meant.items()),
+            hits = (*surface_words(text, set(name_hits | other_hits)), *(f"{w} (~{m})" for w, (m, _, _) in meant.items()),
                     *(f"{w} (implied by the question)" for w in sorted(implied) if stem(w) in name_hits | other_hits))
-            best = Match(tool, score, hits, text)
+            best = Match(tool, score, hits, text, named=bool(name_hits))
     return best
 
 
-def _meant(text: str, tool: ToolSpec, exact: set[str]) -> dict[str, tuple[str, bool]]:
-    """The request's words that mean what a word of the tool's name or description means (not the same word)."""
+def _meant(text: str, tool: ToolSpec, exact: set[str]) -> dict[str, tuple[str, bool, float]]:
+    """The request's words that mean what a word of the tool's name or description means (not the same word):
+    word -> (the tool's word, whether it is in the name, closeness)."""
     name, other = _meaning_words(tool)
-    found: dict[str, tuple[str, bool]] = {}
+    found: dict[str, tuple[str, bool, float]] = {}
     for word in meaning_words(text):
         if stem(word) in exact:
             continue
-        scored = [(similarity(word, w), w, w in name) for w in (*name, *other) if stem(w) != stem(word)]
-        score, match, in_name = max(scored, default=(0.0, "", False))
-        if score >= _related(in_name):
-            found[word] = (match, in_name)
+        scored = [(similarity(word, w), w in name, w) for w in (*name, *other) if stem(w) != stem(word)]
+        closeness, in_name, match = max(scored, default=(0.0, False, ""))
+        if closeness >= RELATED:
+            found[word] = (match, in_name, closeness)
     return found
-
-
-def _related(in_name: bool) -> float:
-    # A name word is the tool's purpose, so a looser match counts; a described word needs a closer one.
-    return 0.3 if in_name else 0.45
 
 
 def _common_words(tools: Sequence[ToolSpec]) -> set[str]:
@@ -223,7 +224,7 @@ def _common_words(tools: Sequence[ToolSpec]) -> set[str]:
 
 
 def _destructive(tool: ToolSpec) -> set[str]:
-    return _words(tool)[0] & _DESTRUCTIVE
+    return {stem(word) for word in split_identifier(tool.name).lower().split()} & _DESTRUCTIVE
 
 
 def _implied(text: str) -> set[str]:

@@ -13,7 +13,7 @@ STOPWORDS = frozenset(
     these those there here what which who whom whose when where why how can could would should will shall may
     might must please tell give show let lets get gets got make makes use uses using need needs want wants
     like just also so some any all each every other than too very not no yes up out over under again more most
-    much many one ones thing things tool tools function functions call calls agent agents handoff transfer
+    much many one ones thing things tool tools function functions call calls agent agents handoff
     request requests handle handles return returns returns user users question questions help value values
     s t now whether via per i'm it's what's hi hello hey dear thanks thank regards ok okay
     """.split()

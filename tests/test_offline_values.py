@@ -282,6 +282,9 @@ class Stock(BaseModel):
 def test_dicts_read_pairs_and_optional_fields_stay_null():
     stock, _ = output(Stock, "We have 3 apples and 12 pears")
     assert stock == Stock(counts={"apples": 3, "pears": 12}, note=None)
+    scores = fill_object({"type": "object", "properties": {"scores": {"additionalProperties": {"type": "integer"}}}},
+                         Filling("Ada scored 3 points and Grace scored 5."))
+    assert scores == {"scores": {"Ada": 3, "Grace": 5}}
 
 
 class Mood(BaseModel):

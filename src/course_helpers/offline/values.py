@@ -214,9 +214,12 @@ def _mapping(values: dict[str, Any], filling: Filling) -> dict[str, Any]:
     """A `dict[str, X]`: `3 apples and 2 pears` -> {"apples": 3, "pears": 2}; `colour: red` -> {"colour": "red"}."""
     kind = resolve(values, filling.root).get("type")
     if kind in ("integer", "number"):
-        pairs = re.findall(r"(\d+(?:\.\d+)?)\s+([A-Za-z][\w-]*)|([A-Za-z][\w-]*)\s*[:=]\s*(\d+(?:\.\d+)?)",
-                           filling.text)
-        found = {(k or k2): float(n or n2) for n, k, k2, n2 in pairs}
+        # "Ada scored 3 and Grace 5": names with their numbers; else "3 apples", "apples: 3".
+        named = [(k, n) for k, n in re.findall(r"\b([A-Z][a-z][\w-]*)\s+(?:[a-z]+\s+){0,2}?(\d+(?:\.\d+)?)",
+                                                filling.text) if content_words(k)]
+        pairs = named or [(k or k2, n or n2) for n, k, k2, n2 in re.findall(
+            r"(\d+(?:\.\d+)?)\s+([A-Za-z][\w-]*)|([A-Za-z][\w-]*)\s*[:=]\s*(\d+(?:\.\d+)?)", filling.text)]
+        found = {key: float(number) for key, number in pairs}
         return {k: int(v) if kind == "integer" else v for k, v in found.items()}
     if kind in (None, "string"):
         return dict(re.findall(r"([A-Za-z][\w-]*)\s*[:=]\s*([^,;\n]+?)\s*(?=[,;\n]|$)", filling.text))

@@ -116,7 +116,14 @@ def check_schema(schema: Any, param: str) -> None:
     if not isinstance(schema, dict):
         raise BadRequest(f"{param} must be a JSON schema object such as {{'type': 'object', 'properties': {{}}}}.",
                          param)
-    _Schema(schema, param).check(schema, (), 0, filled=True)
+    checking = _Schema(schema, param)
+    checking.check(schema, (), 0, filled=True)
+    root = schema
+    while "type" not in root and "$ref" in root:  # the walk above found every reference and no cycle
+        root = checking.target(root["$ref"])
+    if root and root.get("type") != "object":  # {} is a tool without parameters
+        raise BadRequest(f"{param} must have 'type': 'object', as OpenAI requires, not {_short(root.get('type'))}; "
+                         "wrap the value in {'type': 'object', 'properties': {...}}.", param)
 
 
 class _Schema:
@@ -176,6 +183,15 @@ class _Schema:
         if depth > MAX_SCHEMA_DEPTH:
             raise self.refuse(path, f"is nested more than {MAX_SCHEMA_DEPTH} schemas deep; send a flatter schema")
 
+    def target(self, ref: str, path: tuple[Any, ...] = ()) -> Any:
+        """The schema a local `$ref` such as '#/$defs/Name' points at."""
+        target: Any = self.root
+        for part in ref[2:].split("/"):
+            if not isinstance(target, dict) or part not in target:
+                raise self.refuse(path, f"is {ref!r}, which this schema does not define; add it under '$defs'")
+            target = target[part]
+        return target
+
     def keywords(self, schema: dict[str, Any], path: tuple[Any, ...]) -> None:
         """The keywords that are not subschemas have the types JSON Schema gives them."""
         kind = schema.get("type", "string")
@@ -218,11 +234,7 @@ class _Schema:
             self.size += size
             self.bounded(path, depth + height)
             return height
-        target: Any = self.root
-        for part in ref[2:].split("/"):
-            if not isinstance(target, dict) or part not in target:
-                raise self.refuse(path, f"is {ref!r}, which this schema does not define; add it under '$defs'")
-            target = target[part]
+        target = self.target(ref, path)
         self.walking.add(ref)
         before = self.size
         height = self.check(target, path, depth + 1, filled=True)

@@ -112,6 +112,13 @@ def test_formatted_dates_are_iso_never_tomorrow():
     assert day == {"day": "Thursday", "time": "14:00", "person": "Lena"}
 
 
+def test_an_hour_field_reads_the_time_and_a_list_of_names_is_the_names():
+    assert args("Book a slot with Lena on Thursday at 14:00.", day="string", hour="integer", person="string")[0] == {
+        "day": "Thursday", "hour": 14, "person": "Lena"}
+    listed = args("I visited Tokyo, Paris and Oslo this year.", response={"type": "array", "items": {"type": "string"}})
+    assert listed[0] == {"response": ["Tokyo", "Paris", "Oslo"]}
+
+
 def test_money_percentages_and_quantities():
     value, _ = args("Send €42.50 to Ana with a 15% tip", amount="number", currency="string", tip_percent="number")
     assert value == {"amount": 42.5, "currency": "EUR", "tip_percent": 15}

@@ -21,7 +21,7 @@ _REPLY = {"answer", "response", "reply", "output", "result", "final"}
 _SUMMARY = {"summary", "gist", "headline"}
 _TEXTUAL = {"query", "text", "topic", "subject", "term", "keyword", "search", "phrase", "input", "question", "prompt",
             "content", "body", "message", "fact", "note", "memory", "request", "task", "instruction", "title",
-            "description", "comment", "caption", "label", "q"}
+            "description", "comment", "caption", "label", "q", "preference", "instructions", "details"}
 _TOTAL, _COUNT, _MEAN = {"total", "sum", "subtotal"}, {"count", "num", "number"}, {"average", "mean", "avg"}
 _NEUTRAL = ("other", "unknown", "neutral", "none", "general", "misc", "miscellaneous", "unspecified", "n/a", "mixed")
 # Which cue before a quote says which kind of field it fills: 'called "notes.txt"' is a name, 'saying "hi"' a body.
@@ -271,8 +271,9 @@ def _items(items: dict[str, Any], items_schema: Any, name: str, filling: Filling
     quoted = [q.value for q in filling.found.quotes]
     if len(quoted) > 1:
         return [bounded_string(q, items, filling.text) for q in quoted]
+    # Names come first ("I visited Tokyo, Paris and Oslo" lists cities), then the items of a list.
     names = [n for n in proper_nouns(filling.text) if n not in filling.used and _bare(n.split()[0]) not in
-             _REQUEST_VERBS] if _is_entity(name) else []
+             _REQUEST_VERBS]
     listed = names if len(names) > 1 else [label for _, label in _elements(filling.text)]
     if not listed and not quoted and (noun := _noun_phrase(filling)):
         listed = [noun[0]]
@@ -363,6 +364,11 @@ def _number(name: str, hints: set[str], filling: Filling) -> Any:
         elements = [label for _, label in _elements(filling.text)]
         if len(elements) > 1:
             return filling.chose(name, len(elements), f"counted {len(elements)} items: {', '.join(elements)}")
+    if words & {"hour", "hours", "minute", "minutes"} and found.times:
+        clock = next((t for t in found.times if f"@{t.start}" not in filling.used), found.times[0])
+        filling.used.add(f"@{clock.start}")
+        part = int(clock.value[:2] if words & {"hour", "hours"} else clock.value[3:])
+        return filling.chose(name, part, f"the time {clock.raw}")
     typed = (found.percentages if words & {"percent", "percentage", "rate", "discount", "tip", "pct"} else
              [Found(m.start, m.raw, m.value[0]) for m in found.money] if words & {"price", "cost", "budget", "fee",
                                                                                   "amount", "money", "total"} else [])

@@ -149,7 +149,8 @@ with socket.create_server(("127.0.0.1", 0)) as server:
     socket.create_connection(server.getsockname(), timeout=5).close()
     print("loopback works")
 if shutil.which("curl"):
-    print(subprocess.run(["curl", "-sS", "--max-time", "5", "http://192.0.2.1/"], capture_output=True, text=True).stderr)
+    curl = ["curl", "-sS", "--max-time", "5", "http://192.0.2.1/"]
+    print(subprocess.run(curl, capture_output=True, text=True).stderr)
 """
 
 

@@ -558,6 +558,8 @@ def _main(argv: list[str] | None = None) -> None:
         sys.exit(str(error).replace("The port", "--port", 1))
     except OSError as error:
         sys.exit(f"Could not listen on {_HOST}:{args.port} ({error.strerror}); choose another port with --port.")
+    from course_helpers import responses_api  # noqa: F401  (its types load now, not under a class's first burst)
+
     with server:
         print(f"Offline model {OFFLINE_MODEL_ID!r} at {server.base_url} (any API key); Ctrl+C stops it.", flush=True)
         try:

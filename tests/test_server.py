@@ -810,3 +810,13 @@ def test_close_stops_a_decision_that_is_still_running(monkeypatch):
         response = pending.result(timeout=5)
     assert flags.get("stopped") and response.status_code == 503
     assert "closed while it was deciding" in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(("field", "value", "words"), [
+    ("parallel_tool_calls", "yes", "true or false"), ("stop", 5, "a string or a list"), ("user", 7, "a string"),
+    ("metadata", ["lesson"], "an object"), ("logprobs", 1, "true or false"), ("n", True, "leave 'n' at 1"),
+])  # fmt: skip
+def test_ignored_chat_parameters_must_still_have_their_type(server, field, value, words):
+    body = {"model": "m", "messages": [_USER], field: value}
+    error = _refused(httpx.post(f"{server.base_url}/chat/completions", json=body))
+    assert error["param"] == field and words in error["message"]

@@ -89,9 +89,18 @@ def _refuse_constant(constant: str) -> None:
     raise ValueError(f"{constant} is not JSON")
 
 
-def check_sampling(request: dict[str, Any]) -> None:
-    """Refuse a sampling parameter of the wrong type or outside OpenAI's range; the offline model ignores them."""
-    for name, (lowest, highest, whole) in SAMPLING.items():
+def check_ignored(request: dict[str, Any], types: dict[str, tuple[type | tuple[type, ...], str]]) -> None:
+    """Refuse a parameter the offline model ignores when it is not of its type: {name: (type, 'a description')}."""
+    for name, (kind, description) in types.items():
+        value = request.get(name)
+        if value is not None and not (isinstance(value, kind) and (kind is bool or not isinstance(value, bool))):
+            raise BadRequest(f"'{name}' must be {description}; the offline server accepts it and ignores it.", name)
+
+
+def check_sampling(request: dict[str, Any], names: tuple[str, ...]) -> None:
+    """Refuse a sampling parameter in `names` of the wrong type or outside OpenAI's range (the model ignores them)."""
+    for name in names:
+        lowest, highest, whole = SAMPLING[name]
         value = request.get(name)
         if value is None:
             continue

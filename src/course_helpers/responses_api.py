@@ -37,7 +37,7 @@ from pydantic import BaseModel
 
 from course_helpers.offline.conversation import Decision, Message, ToolCall, ToolSpec
 from course_helpers.request_checks import BadRequest as _BadRequest
-from course_helpers.request_checks import check_sampling, check_schema, json_arguments
+from course_helpers.request_checks import check_ignored, check_sampling, check_schema, json_arguments
 from course_helpers.server import _CREATED
 from course_helpers.server import _tool_choice as _chat_tool_choice
 
@@ -80,11 +80,8 @@ def read_request(request: dict[str, Any]) -> tuple[list[Message], list[ToolSpec]
     for name, message in _REFUSED.items():
         if request.get(name) not in (None, False):
             raise _BadRequest(message, name)
-    for name, (kind, description) in _IGNORED.items():
-        value = request.get(name)
-        if value is not None and not (isinstance(value, kind) and (kind is bool or not isinstance(value, bool))):
-            raise _BadRequest(f"'{name}' must be {description}; the offline server accepts it and ignores it.", name)
-    check_sampling({name: request.get(name) for name in _SAMPLED})
+    check_ignored(request, _IGNORED)
+    check_sampling(request, _SAMPLED)
     tools = _tools(request.get("tools"))
     messages = _messages(request.get("instructions"), request.get("input"))
     return messages, tools, _output_schema(request.get("text")), _tool_choice(request.get("tool_choice"), tools)

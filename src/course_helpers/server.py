@@ -20,7 +20,8 @@ from course_helpers.model_ids import OFFLINE_MODEL_ID
 from course_helpers.offline.conversation import Decision, Message, ToolCall, ToolSpec
 from course_helpers.offline.engine import token_usage
 from course_helpers.request_checks import BadRequest as _BadRequest
-from course_helpers.request_checks import MAX_NESTING, check_body, check_sampling, check_schema, json_arguments
+from course_helpers.request_checks import (MAX_NESTING, check_body, check_ignored, check_sampling,
+                                          check_schema, json_arguments)
 from course_helpers.variants import VARIANTS, Variant, variant_named
 from course_helpers.watchdog import Closed, TimedOut, Watchdog
 
@@ -33,6 +34,20 @@ _DECISION_SECONDS = 10.0  # a decision still running after this is stopped (the 
 _MAX_BODY = 1 << 20  # bytes: about 250,000 tokens, far more than any lesson sends
 _CONTENT_LENGTH = re.compile(r"[0-9]{1,19}")  # ASCII digits only: str.isdigit() also accepts "²" and "٣"
 # The standard library's own refusals, said in OpenAI's error shape instead of an HTML page.
+# Chat Completions parameters that cannot change an offline answer: accepted and ignored, once their type is right.
+_IGNORED: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "parallel_tool_calls": (bool, "true or false"),
+    "store": (bool, "true or false"),
+    "logprobs": (bool, "true or false"),
+    "stop": ((str, list), "a string or a list of up to 4 strings"),
+    "user": (str, "a string"),
+    "metadata": (dict, "an object of string values"),
+    "logit_bias": (dict, "an object of token ids and numbers"),
+    "reasoning_effort": (str, "a string such as 'low'"),
+    "service_tier": (str, "a string such as 'auto'"),
+}
+_SAMPLED = ("temperature", "top_p", "frequency_penalty", "presence_penalty", "top_logprobs", "max_tokens",
+            "max_completion_tokens", "seed")  # in Chat Completions
 _PROTOCOL_ERRORS = {
     400: "The request line or headers are malformed; send a request such as 'POST /v1/chat/completions HTTP/1.1'.",
     414: "The request line is longer than 64 KiB; send the request's data in its body.",
@@ -416,7 +431,8 @@ class _Handler(BaseHTTPRequestHandler):
         stream_options = request.get("stream_options") or {}
         if not isinstance(stream_options, dict):
             raise _BadRequest("'stream_options' must be an object such as {'include_usage': true}.", "stream_options")
-        check_sampling(request)
+        check_ignored(request, _IGNORED)
+        check_sampling(request, _SAMPLED)
 
         messages = _messages(request.get("messages"))
         tools = _tools(request.get("tools"))

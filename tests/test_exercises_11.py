@@ -40,6 +40,16 @@ def test_shipping_checker_accepts_a_described_specialist(capsys):
     assert capsys.readouterr().out.startswith("✅ parcel questions reach the Shipping agent")
 
 
+@pytest.mark.parametrize("description", ["Shipping, delivery status and lost packages.", "Tracks lost parcels.",
+                                         "Handles anything about where a package is."])
+def test_shipping_checker_accepts_a_description_in_other_words_of_the_same_meaning(description, capsys):
+    # None of these says "parcel" and "tracking" as the request does: the offline model matches them by meaning.
+    shipping_agent = Agent(name="Shipping agent", handoff_description=description)
+    triage = triage_agent.clone(handoffs=[*triage_agent.handoffs, shipping_agent])
+    assert run_check(check_shipping_handoff, triage)
+    assert capsys.readouterr().out.startswith("✅ parcel questions reach the Shipping agent")
+
+
 def test_shipping_checker_blank(capsys):
     assert not run_check(check_shipping_handoff, ...)
     assert capsys.readouterr().out.startswith("✏️ Not attempted yet — make `shipping_agent`")

@@ -30,7 +30,7 @@ _CREATED = 0  # a fixed "created" time keeps responses, and the notebooks that p
 _QUEUE = 1024  # connections waiting to be accepted: a classroom's burst, where the default of 5 drops some
 _READ_SECONDS = 10.0  # a request must arrive whole within this; slow or half-sent ones are cut off
 _WRITE_SECONDS = 30.0  # a client that stops reading a reply is cut off after this
-_DECISION_SECONDS = 10.0  # a decision still running after this is stopped (the biggest body takes about 1 s)
+_DECISION_SECONDS = 30.0  # a decision still running after this is a runaway (a 1 MiB body takes a few seconds)
 _MAX_BODY = 1 << 20  # bytes: about 250,000 tokens, far more than any lesson sends
 _CONTENT_LENGTH = re.compile(r"[0-9]{1,19}")  # ASCII digits only: str.isdigit() also accepts "²" and "٣"
 # The standard library's own refusals, said in OpenAI's error shape instead of an HTML page.

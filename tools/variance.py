@@ -86,10 +86,10 @@ def run_notebook(path: Path, wire: Wire, server: OfflineServer) -> list[str]:
 
 def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="python3 course.py variance", description=__doc__.split("\n\n")[0])
-    parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to run (default: every course notebook)")
+    parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to run (default: every notebook of the syllabus)")
     parser.add_argument("--wire", action="append", choices=[w.name for w in WIRES], help="only this wire (repeatable)")
     args = parser.parse_args(argv)
-    paths = args.notebooks or sorted(course.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    paths = args.notebooks or course.course_notebooks()
     wires = [wire_named(name) for name in args.wire] if args.wire else list(WIRES)
     failed = 0
     for wire in wires:

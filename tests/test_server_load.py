@@ -1,8 +1,9 @@
 """The local server under a classroom's load: 50 clients at once on loopback, every request answered within 1 s."""
 
 import json
+import re
 
-from tools.bench import load, p99, server_process
+from tools.bench import load, p99, server_process, server_under_load
 
 _WEATHER = {"type": "function", "function": {"name": "get_weather", "description": "Get the weather for a city.",
                                              "parameters": {"type": "object", "required": ["city"],
@@ -27,3 +28,9 @@ def test_fifty_clients_at_once_are_all_answered_within_a_second():
     assert len(durations) == len(requests) and elapsed < 60
     assert sorted(set(failures)) == ["HTTP 400"] and len(failures) == 500  # only the mistakes, every one answered
     assert p99(durations) < 1.0, f"p99 {p99(durations):.2f} s, slowest {max(durations):.2f} s"
+
+
+def test_the_benchmark_reports_throughput_and_p99_under_load():
+    figure, how = server_under_load(clients=5, requests=100)
+    assert re.fullmatch(r"\d+ requests/s, p99 \d+ ms, slowest \d+ ms, none failed", figure)
+    assert how == "100 requests from 5 concurrent clients, server in its own process"

@@ -316,3 +316,10 @@ def test_call_ids_stay_unique_when_two_agents_hand_back_and_forth_with_remove_al
     with pytest.raises(MaxTurnsExceeded):
         asyncio.run(Runner.run(front, "I need a refund", run_config=config, hooks=hooks, max_turns=6))
     assert len(hooks.ids) == 6 and len(set(hooks.ids)) == 6
+
+
+def test_a_fact_the_user_stated_earlier_is_recalled_and_not_invented():
+    told = [Message("user", "My name is Ada. What is 12 * 7?"), Message("assistant", "12 * 7 = 84"),
+            Message("user", "What is my name?")]
+    assert decide(told).text == "Your name is Ada."
+    assert decide(told[-1:]).text == FALLBACK  # never told: no name is made up

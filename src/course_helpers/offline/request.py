@@ -16,6 +16,9 @@ _PRONOUN = re.compile(r"\b(?:it|them)\b", re.IGNORECASE)
 _RECALL = re.compile(r"\bwhat\s+(?:did|was|were)\s+(?:i|my)\s+(?:\w+\s+){0,2}"
                      r"(?:ask|say|tell|question|message|request)", re.IGNORECASE)
 _FIRST = re.compile(r"\b(?:first|start|beginning)\b", re.IGNORECASE)
+# "My name is Ada." told earlier, then "What is my name?": facts the user stated about themselves.
+_TOLD = re.compile(r"\bmy ([a-z]+(?: [a-z]+)?) is ([^.,;!?\n]+)", re.IGNORECASE)
+_ASKED = re.compile(r"\b(?:what(?:'s| is)|do you (?:know|remember)|tell me) my ([a-z]+(?: [a-z]+)?)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -48,14 +51,25 @@ def read(messages: Sequence[Message]) -> Reading:
 
 
 def recall(reading: Reading) -> str | None:
-    """An answer to "What did I ask you first?" from the user's own messages; None for other requests."""
+    """An answer from the user's own earlier messages ("What did I ask you first?", "What is my name?"), or None."""
     before = reading.asked[:-1]
+    if (asked := _ASKED.search(reading.request)) is not None:
+        return _told(asked.group(1).lower(), before)
     if not _RECALL.search(reading.request):
         return None
     if not before:
         return "This is the first thing you have asked me in this conversation."
     first = bool(_FIRST.search(reading.request))
     return f"You {'first' if first else 'last'} asked: \u201c{before[0] if first else before[-1]}\u201d"
+
+
+def _told(subject: str, before: tuple[str, ...]) -> str | None:
+    """ "Your name is Ada." when an earlier message said "My name is Ada"; None when none said it."""
+    for message in reversed(before):
+        for told, value in _TOLD.findall(message):
+            if told.lower() == subject or told.lower().split()[-1] == subject.split()[-1]:
+                return f"Your {subject} is {value.strip()}."
+    return None
 
 
 def with_references_resolved(text: str, reading: Reading, wanted: str | None) -> tuple[str, str] | None:

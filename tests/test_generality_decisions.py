@@ -323,3 +323,15 @@ def test_a_fact_the_user_stated_earlier_is_recalled_and_not_invented():
             Message("user", "What is my name?")]
     assert decide(told).text == "Your name is Ada."
     assert decide(told[-1:]).text == FALLBACK  # never told: no name is made up
+
+
+def test_loading_the_word_vectors_leaves_logging_and_the_network_alone():
+    import subprocess
+    import sys
+    code = ("import logging, socket\n"
+            "socket.socket.connect = lambda *a: (_ for _ in ()).throw(OSError('no network'))\n"
+            "from course_helpers.offline.meaning import similarity\n"
+            "assert similarity('parcel', 'package') > similarity('parcel', 'invoice')\n"
+            "assert logging.getLogger().handlers == [] and logging.getLogger().level == logging.WARNING\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stderr == "", done.stderr

@@ -151,7 +151,10 @@ def _function_matches(reading: Reading, functions: list[ToolSpec]) -> list[Match
         whole = _best(request, fresh, functions)
         matches = [whole] if whole else _follow_up(reading, fresh)
     # Once a tool has answered, another runs only if the request names it ("weather in the capital of France").
-    return [m for m in matches if m.named] if reading.made else matches
+    if any(not call.name.startswith(HANDOFF_PREFIX) for call in reading.made):
+        named = {m.tool.name for m in matches if m.named}
+        matches = [m for m in matches if m.tool.name in named]
+    return matches
 
 
 def _follow_up(reading: Reading, fresh: list[ToolSpec]) -> list[Match]:

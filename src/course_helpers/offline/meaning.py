@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import re
 from collections.abc import Sequence
 from functools import lru_cache
@@ -17,7 +19,16 @@ _WORD = re.compile(r"[a-z][a-z']+")
 @lru_cache(maxsize=1)
 def _model() -> Any:
     """WordLlama's bundled 256-dimension vectors, loaded on first use (numpy and the weights take ~0.4 s)."""
-    import wordllama
+    # Its Rust tokenizer warns on stderr when a process forks after using threads; one word at a time needs none.
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    # wordllama calls logging.basicConfig(level=INFO) on import, which would print every library's INFO logs
+    # (httpx's requests among them); basicConfig does nothing while the root logger has a handler.
+    root, placeholder = logging.getLogger(), logging.NullHandler()
+    root.addHandler(placeholder)
+    try:
+        import wordllama
+    finally:
+        root.removeHandler(placeholder)
 
     # Its weights and tokenizer ship inside the wheel; cache_dir points there so it never downloads.
     return wordllama.WordLlama.load(cache_dir=Path(wordllama.__file__).parent, disable_download=True)

@@ -31,7 +31,7 @@ _IMPLIED = tuple((re.compile(pattern, re.IGNORECASE), words) for pattern, words 
     (r"\bget rid of\b|\bthrow (?:it |them )?away\b", "delete remove"),
 ))
 # Imperative verbs and the tool verbs they ask for ("Show me report.pdf" reads it).
-_VERBS = {"show": "read get list", "open": "read", "display": "read show", "view": "read show", "rename": "move",
+_VERBS = {"show": "read display view", "open": "read", "display": "read show", "view": "read show", "rename": "move",
           "email": "send email", "mail": "send email", "buy": "pay purchase", "put": "create add",
           "schedule": "create add", "plan": "create", "switch": "turn", "lookup": "find search get", "make": "create"}
 _POLITE = re.compile(r"^(?:(?:please|kindly|ok|okay|so|now|hey|hi)[, ]+|(?:can|could|would|will) you (?:please )?|"

@@ -335,3 +335,9 @@ def test_loading_the_word_vectors_leaves_logging_and_the_network_alone():
             "assert logging.getLogger().handlers == [] and logging.getLogger().level == logging.WARNING\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stderr == "", done.stderr
+
+
+def test_a_sentence_about_the_user_completes_the_request_before_it():
+    card = tool("issue_library_card", "Issue a new library card to a reader.", name="string")
+    decision = ask("Please sign me up for a library card. My name is Ada Lovelace.", [card])
+    assert calls(decision) == [("issue_library_card", {"name": "Ada Lovelace"})]

@@ -36,6 +36,9 @@ _VERBS = {"show": "read display view", "open": "read", "display": "read show", "
           "schedule": "create add", "plan": "create", "switch": "turn", "lookup": "find search get", "make": "create"}
 _POLITE = re.compile(r"^(?:(?:please|kindly|ok|okay|so|now|hey|hi)[, ]+|(?:can|could|would|will) you (?:please )?|"
                      r"i(?:'d| would) like (?:you )?to |i want (?:you )?to |i need (?:you )?to )*", re.IGNORECASE)
+# A sentence that tells about the user rather than asking for something: context for the request before it.
+_CONTEXT = re.compile(r"^(?:my\s+\w+(?:\s+\w+)?\s+(?:is|are)|i\s+am|i'm|this is|we are|our\s+\w+\s+(?:is|are))\b",
+                      re.IGNORECASE)
 # Words that start a follow-up which leans on the previous turn: "And tomorrow?", "What about Rome?".
 _FOLLOW_UP = ("and ", "what about", "how about", "same for", "also ", "now ", "then ")
 
@@ -141,6 +144,10 @@ def _function_matches(reading: Reading, functions: list[ToolSpec]) -> list[Match
     request = reading.request
     matches: list[Match] = []
     for part in parts(request) or [request]:
+        if matches and _CONTEXT.match(part):
+            # "Sign me up for a card. My name is Ada.": the second sentence completes the first request.
+            matches[-1] = replace(matches[-1], clause=f"{matches[-1].clause}. {part}")
+            continue
         match = _best(part, fresh, functions)
         if match is None and matches and _fills(matches[-1].tool, part):
             # "weather in Tokyo, Paris and Rome": a later part reuses the first part's tool.

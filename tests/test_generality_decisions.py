@@ -338,6 +338,7 @@ def test_loading_the_word_vectors_leaves_logging_and_the_network_alone():
 
 
 def test_a_sentence_about_the_user_completes_the_request_before_it():
-    card = tool("issue_library_card", "Issue a new library card to a reader.", name="string")
+    card = ToolSpec("issue_library_card", "Issue a new library card to a reader.",
+                    {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]})
     decision = ask("Please sign me up for a library card. My name is Ada Lovelace.", [card])
     assert calls(decision) == [("issue_library_card", {"name": "Ada Lovelace"})]

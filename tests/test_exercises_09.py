@@ -31,7 +31,7 @@ def convert_currency(amount: float, currency: Literal["EUR", "GBP", "JPY"]) -> s
 def test_convert_currency_accepts_a_right_answer(capsys):
     assert run(check_convert_currency(convert_currency))
     assert capsys.readouterr().out == (
-        "✅ the model sent {'amount': 100.0, 'currency': 'GBP'} and your tool said: 100.0 USD is 80.0 GBP.\n"
+        "✅ the model sent {'amount': 100, 'currency': 'GBP'} and your tool said: 100.0 USD is 80.0 GBP.\n"
     )
 
 

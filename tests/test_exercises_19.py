@@ -98,7 +98,7 @@ def test_routing_accuracy_blank(capsys):
 
 def test_routing_accuracy_counting_hits(capsys):
     assert not run_check(check_routing_accuracy, routing_hits)
-    assert "divide by the number of cases (4)" in capsys.readouterr().out
+    assert "divide by the number of cases (5)" in capsys.readouterr().out
 
 
 def test_routing_accuracy_comparing_agents_with_names(capsys):

@@ -357,3 +357,15 @@ def test_every_output_is_validated_with_jsonschema():
         value = fill_object(model.model_json_schema(), filling)
         validate(value, model.model_json_schema())
         json.dumps(value)
+
+
+@pytest.mark.parametrize(("request_text", "fact"), [
+    ("Remember that my partner is called Sam.", "my partner is called Sam"),
+    ("Please remember: my partner is called Sam", "my partner is called Sam"),
+    ("I live in Porto now, please remember it.", "I live in Porto now"),
+    ("What do you remember about where I live?", "where I live"),
+])
+def test_a_statement_keeps_its_own_words_whose_partner_included(request_text, fact):
+    schema = {"type": "object", "properties": {"fact": {"type": "string", "description": "The fact to remember."}},
+              "required": ["fact"]}
+    assert fill_object(schema, Filling(text=request_text)) == {"fact": fact}

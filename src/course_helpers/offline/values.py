@@ -38,6 +38,7 @@ _REQUEST_VERBS = frozenset("""find search look show get give tell list fetch che
     schedule set remind order buy bought pay track draft reply forward cook recommend suggest lookup calculate compute
     play start stop turn update call email plan invite text message share save store remember know need want have got
     like""".split())
+_POLITE = frozenset("please can could would will you kindly just also".split())  # before a statement's words
 _DETERMINERS = r"(?:the|a|an|my|our|your|some|any|this|that|these|those)\s+"
 _NUMBER_ONLY = re.compile(r"-?\d[\d,.]*")
 _NUMBER_NAMES = frozenset("one two three four five six seven eight nine ten eleven twelve dozen couple".split())
@@ -568,33 +569,39 @@ def _text_phrase(own: set[str], text: str, required: bool) -> tuple[str, str] | 
 
     An optional field is filled only when a lead word made for it is there ("saying ..." for a body).
     """
-    kind = "body" if own & {"body", "content", "text", "message", "note"} else "query"
+    # A statement (a body, a fact to remember) keeps its own words, "my" included; a query is a bare noun phrase.
+    statement = bool(own & {"body", "content", "text", "message", "note", "fact", "memory"})
+    kind = "body" if statement else "query"
     first = (clauses(text) or [text])[0]
-    for leads in (_LEADS[kind], _LEADS["any"]) if required else (_LEADS[kind],):
-        phrase = _lead_phrase(first, leads)
+    # "called"/"named" lead to a name, not to a statement ("my partner is called Sam" is the whole fact).
+    any_leads = _LEADS["any"].replace("called|named|titled|", "") if statement else _LEADS["any"]
+    for leads in (_LEADS[kind], any_leads) if required else (_LEADS[kind],):
+        phrase = _lead_phrase(first, leads, statement)
         if phrase:
             return phrase, "the words after the request's lead word"
-    phrase = _strip_request(first) if required else None
+    phrase = _strip_request(first, statement) if required else None
     return (phrase, "the request without its opening words") if phrase else None
 
 
-def _lead_phrase(clause: str, leads: str) -> str | None:
+def _lead_phrase(clause: str, leads: str, statement: bool = False) -> str | None:
     match = re.search(rf"\b(?:{leads})\s+(.+)", clause, re.IGNORECASE)
-    return _trim(match.group(1)) if match else None
+    return _trim(match.group(1), statement) if match else None
 
 
-def _strip_request(clause: str) -> str | None:
+def _strip_request(clause: str, statement: bool = False) -> str | None:
     """`Can you find me the refund policy?` -> `refund policy`: the words after the opening request words."""
     words = clause.split()
-    while words and (_bare(words[0]) in _REQUEST_VERBS or not content_words(words[0])):
+    while words and (_bare(words[0]) in _REQUEST_VERBS or (
+            _bare(words[0]) in _POLITE if statement else not content_words(words[0]))):
         words.pop(0)
-    return _trim(" ".join(words)) if words else None
+    return _trim(" ".join(words), statement) if words else None
 
 
-def _trim(phrase: str) -> str | None:
+def _trim(phrase: str, statement: bool = False) -> str | None:
     phrase = re.split(r"[?!;]|\.(?:\s|$)|,\s+(?:what|which|how|can|could|please|and)\b", phrase, maxsplit=1)[0]
     phrase = re.sub(r"\s+please$|^please\s+", "", phrase.strip(" \"'.,"), flags=re.IGNORECASE)
-    phrase = re.sub(rf"^{_DETERMINERS}", "", phrase, flags=re.IGNORECASE).strip()
+    if not statement:
+        phrase = re.sub(rf"^{_DETERMINERS}", "", phrase, flags=re.IGNORECASE).strip()
     return phrase if content_words(phrase) else None
 
 

@@ -6,7 +6,7 @@ import pytest
 from agents import Agent, Runner, function_tool, set_tracing_disabled
 from agents.items import HandoffCallItem, MessageOutputItem, ToolCallItem, ToolCallOutputItem
 from agents.testing import ScriptedModel, assistant_message, function_call
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from course_helpers.offline import OfflineModel
 
@@ -114,3 +114,38 @@ def test_streamed_structured_output():
     agent = Agent(name="Reporter", output_type=Weather)
     _, streamed = asyncio.run(_raw_events(OfflineModel(), agent, "Sunny in Rome, 24 degrees"))
     assert streamed.final_output == Weather(city="Rome", sunny=True, temperature_c=24)
+
+
+class _Impossible(BaseModel):
+    """No whole number lies strictly between 5 and 3."""
+
+    n: int = Field(gt=5, lt=3)
+
+
+def _models(server):
+    """The offline model in process, and through the local server's two wires."""
+    from agents import OpenAIChatCompletionsModel, OpenAIResponsesModel
+    from openai import AsyncOpenAI
+
+    client = AsyncOpenAI(base_url=server.base_url, api_key="x")
+    return {"in process": OfflineModel(), "chat": OpenAIChatCompletionsModel("m", client),
+            "responses": OpenAIResponsesModel("m", client)}
+
+
+@pytest.mark.parametrize("stream", [False, True])
+@pytest.mark.parametrize("wire", ["in process", "chat", "responses"])
+def test_a_schema_it_cannot_fill_is_a_refusal_with_the_reason(wire, stream):
+    from agents import ModelRefusalError, RunConfig
+
+    from course_helpers.server import start_server
+
+    async def run(model):
+        agent, config = Agent(name="Counter", output_type=_Impossible), RunConfig(model=model)
+        if not stream:
+            return await Runner.run(agent, "Pick a number.", run_config=config)
+        result = Runner.run_streamed(agent, "Pick a number.", run_config=config)
+        async for _ in result.stream_events():
+            pass
+
+    with start_server() as server, pytest.raises(ModelRefusalError, match="no multiple of 1 lies between 5 and 3"):
+        asyncio.run(run(_models(server)[wire]))

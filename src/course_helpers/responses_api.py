@@ -20,12 +20,15 @@ from openai.types.responses import (
     ResponseOutputItemAddedEvent,
     ResponseOutputItemDoneEvent,
     ResponseOutputMessage,
+    ResponseOutputRefusal,
     ResponseOutputText,
     ResponseReasoningItem,
     ResponseReasoningSummaryPartAddedEvent,
     ResponseReasoningSummaryPartDoneEvent,
     ResponseReasoningSummaryTextDeltaEvent,
     ResponseReasoningSummaryTextDoneEvent,
+    ResponseRefusalDeltaEvent,
+    ResponseRefusalDoneEvent,
     ResponseStreamEvent,
     ResponseTextDeltaEvent,
     ResponseTextDoneEvent,
@@ -222,6 +225,9 @@ def output_items(decision: Decision, response_id: str) -> list[ResponseOutputIte
     if decision.reasoning:
         items.append(ResponseReasoningItem(id=f"rs_{suffix}", type="reasoning",
                                            summary=[Summary(type="summary_text", text=decision.reasoning)]))
+    if decision.refusal:
+        return [*items, ResponseOutputMessage(id=f"msg_{suffix}", type="message", role="assistant", status="completed",
+                                              content=[ResponseOutputRefusal(type="refusal", refusal=decision.refusal)])]
     if not decision.tool_calls:
         return [*items, _message(decision.text or "", f"msg_{suffix}")]
     if decision.preamble:
@@ -316,6 +322,17 @@ def stream_events(response: Response) -> list[ResponseStreamEvent]:
                     text=summary.text)
                 add(ResponseReasoningSummaryPartDoneEvent, type="response.reasoning_summary_part.done", **where,
                     part={"type": "summary_text", "text": summary.text})
+        elif isinstance(item.content[0], ResponseOutputRefusal):
+            refusal = item.content[0].refusal
+            where = {"item_id": item.id, "output_index": index, "content_index": 0}
+            add(ResponseOutputItemAddedEvent, type="response.output_item.added", output_index=index,
+                item=item.model_copy(update={"content": [], "status": "in_progress"}))
+            add(ResponseContentPartAddedEvent, type="response.content_part.added", **where,
+                part=ResponseOutputRefusal(type="refusal", refusal=""))
+            for piece in _chunks(refusal):
+                add(ResponseRefusalDeltaEvent, type="response.refusal.delta", **where, delta=piece)
+            add(ResponseRefusalDoneEvent, type="response.refusal.done", **where, refusal=refusal)
+            add(ResponseContentPartDoneEvent, type="response.content_part.done", **where, part=item.content[0])
         else:
             text = item.content[0].text
             add(ResponseOutputItemAddedEvent, type="response.output_item.added", output_index=index,

@@ -201,6 +201,8 @@ def _completion(completion_id: str, model: str, decision: Decision, usage: dict[
     message: dict[str, Any] = {"role": "assistant", "content": content}
     if decision.reasoning:  # the field DeepSeek, vLLM and LiteLLM use for a reasoning model's thoughts
         message["reasoning_content"] = decision.reasoning
+    if decision.refusal:  # in content too: LiteLLM drops `refusal`, and a reply with nothing in it would loop
+        message["refusal"] = message["content"] = decision.refusal
     if decision.tool_calls:
         message["tool_calls"] = [
             {"id": c.call_id, "type": "function", "function": {"name": c.name, "arguments": c.arguments_json()}}
@@ -243,6 +245,8 @@ def _chunks(
     text = decision.preamble if decision.tool_calls else decision.text
     for piece in _pieces(text or ""):
         yield chunk({"content": piece})
+    for piece in _pieces(decision.refusal or ""):
+        yield chunk({"content": piece, "refusal": piece})
     for index, call in enumerate(decision.tool_calls):
         opening = {"index": index, "id": call.call_id, "type": "function", "function": {"name": call.name}}
         yield chunk({"tool_calls": [opening]})

@@ -54,3 +54,4 @@ class Decision:
     why: str
     preamble: str | None = None  # text some models write beside their tool calls ("Let me look that up.")
     reasoning: str | None = None  # a reasoning summary, sent before the output by models that reason
+    refusal: str | None = None  # a refusal in place of an answer: why the model will not, or cannot, give one

@@ -29,7 +29,7 @@ def token_usage(messages: Sequence[Message], tools: Sequence[ToolSpec], decision
     """(input, output) tokens: messages, call arguments and tool schemas in; text or calls out."""
     sent = [m.content for m in messages] + [json.dumps(c.arguments) for m in messages for c in m.tool_calls]
     sent += [json.dumps({"name": t.name, "description": t.description, "parameters": t.parameters}) for t in tools]
-    produced = [decision.text or ""] + [f"{c.name}{json.dumps(c.arguments)}" for c in decision.tool_calls]
+    produced = [decision.text or decision.refusal or ""] + [f"{c.name}{json.dumps(c.arguments)}" for c in decision.tool_calls]
     return sum(map(count_tokens, sent)), sum(map(count_tokens, produced))
 
 
@@ -62,6 +62,8 @@ def decide(
     evidence = "\n".join([reading.request, *(output for _, output in results)])
     filling = Filling(text=evidence, reply=reply)
     value = fill_object(output_schema, filling)
+    if filling.refusal:  # a refusal the SDK raises as ModelRefusalError, not JSON that fails to validate
+        return Decision(text=None, tool_calls=(), why=f"refused: {filling.refusal}", refusal=filling.refusal)
     notes = "; ".join(filling.notes) or "no field needed a decision"
     return Decision(text=json.dumps(value, ensure_ascii=False), tool_calls=(),
                     why=f"filled the output schema from the message: {notes}")

@@ -159,22 +159,27 @@ _VALIDATORS: dict[int, tuple[Any, Any]] = {}
 
 
 def problems(value: Any, schema: Any) -> list[str]:
-    """Why `value` does not satisfy `schema`, as jsonschema reports it (an empty list when it does)."""
-    from jsonschema import FormatChecker  # imported on first use: it takes a moment to load
-    from jsonschema.exceptions import SchemaError, UnknownType
-    from jsonschema.validators import validator_for
+    """Why `value` does not satisfy `schema`, as jsonschema-rs reports it (an empty list when it does).
+
+    jsonschema-rs rather than jsonschema: the same drafts and formats, but it imports in 20 ms where jsonschema
+    takes 0.8 s beside Jupyter (its optional IRI checker builds a grammar at import), and it never fetches a
+    remote `$ref` (`offline=True`)."""
+    import jsonschema_rs  # imported on first use, so `import course_helpers` stays fast
 
     cached = _VALIDATORS.get(id(schema))
     if cached is None or cached[0] is not schema:
-        cls = validator_for(schema) if isinstance(schema, dict) else validator_for({})
-        cached = (schema, cls(schema, format_checker=FormatChecker()))
+        try:
+            validator = jsonschema_rs.validator_for(schema, validate_formats=True, offline=True)
+        except (ValueError, TypeError, RecursionError) as error:  # a schema that is not itself valid
+            validator = f"the schema itself could not be checked ({str(error).partition(chr(10))[0]})"[:200]
+        cached = (schema, validator)
         if len(_VALIDATORS) > 256:
             _VALIDATORS.clear()
         _VALIDATORS[id(schema)] = cached
+    if isinstance(cached[1], str):
+        return [cached[1]]
     try:
         errors = cached[1].iter_errors(value)
-        return [f"{'/'.join(map(str, e.absolute_path)) or 'the value'}: {e.message}" for e in errors]
-    except (SchemaError, UnknownType, RecursionError) as error:
-        return [f"the schema itself could not be checked ({type(error).__name__})"]
-    except Exception as error:  # noqa: BLE001 - a broken `$ref` surfaces as one of referencing's many errors
-        return [f"the schema itself could not be checked ({type(error).__name__}: {error})"[:200]]
+        return [f"{'/'.join(map(str, e.instance_path)) or 'the value'}: {e.message}" for e in errors]
+    except (ValueError, TypeError, RecursionError, OverflowError) as error:
+        return [f"the value could not be checked ({type(error).__name__}: {error})"[:200]]

@@ -29,6 +29,7 @@ usage: python3 course.py COMMAND [ARGS...]
                         model-variance harness, also part of test); fails on any error output
   colab                 write each notebook's Open in Colab badge and setup cell from [tool.course] in pyproject.toml
   lock                  rewrite requirements-lock.txt from .venv
+  progress [--reset]    show which exercises you have done, Part I and Part II (--reset forgets them all)
 
 Each command first makes sure .venv exists and matches pyproject.toml and requirements-lock.txt."""
 
@@ -53,6 +54,7 @@ OFFLINE_SETTINGS = {
     "LITELLM_LOCAL_MODEL_COST_MAP": "True",  # litellm would otherwise download its price list on import
     "PYTHONHASHSEED": "0",
     "IPYTHONDIR": str(KERNEL_PROFILE),
+    "COURSE_PROGRESS": "off",  # checkers run by tests never write into the learner's my-work/progress.jsonl
 }
 # ...and none of a developer's provider settings, so their own keys never change results.
 _PROVIDER_PREFIXES = ("COURSE_", "OPENAI_", "GEMINI_", "GOOGLE_", "ANTHROPIC_", "AZURE_", "LITELLM_")
@@ -499,6 +501,13 @@ def lock(args: Sequence[str]) -> int:
     return 0
 
 
+def progress(args: Sequence[str]) -> int:
+    if args not in ([], ["--reset"]):
+        print(USAGE, file=sys.stderr)
+        return 2
+    return _in_venv("import sys, course_helpers.progress as p; sys.exit(p.main(sys.argv[1:]))", args)
+
+
 COMMANDS = {
     "lab": lab,
     "test": test,
@@ -508,6 +517,7 @@ COMMANDS = {
     "variance": variance,
     "colab": colab,
     "lock": lock,
+    "progress": progress,
 }
 
 

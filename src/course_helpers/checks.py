@@ -12,7 +12,10 @@ from typing import Any, Callable, Generic, TypeVar
 
 from pydantic import BaseModel
 
-__all__ = ["Hint", "Verdict", "checker", "is_blank", "listed", "offline_run_config"]
+from . import progress
+
+__all__ = ["Hint", "Verdict", "checker", "is_blank", "listed", "offline_run_config", "reference_solution",
+           "solution_source"]
 
 _T = TypeVar("_T")
 _FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -46,6 +49,8 @@ def checker(blank_hint: str, *, value_answer: bool = False) -> Callable[[Callabl
     success prints "✅ <message returned by fn>". If `fn` is async the checker is async too.
     With `value_answer=True` (the answer is a dict, a string...), only `...` and None are blank:
     a function or class passed instead is an answer of the wrong kind, for `fn` to judge.
+    A course checker (one in `course_helpers.exercises`) records each verdict in the learner's progress file
+    (`course_helpers.progress`); every checker has `.hint()` and `.solution()` (see `reference_solution`).
     """
 
     def blank(args: tuple[Any, ...]) -> bool:
@@ -54,33 +59,101 @@ def checker(blank_hint: str, *, value_answer: bool = False) -> Callable[[Callabl
         return any(is_blank(arg) for arg in args)
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        exercise = _exercise_id(fn)
         if inspect.iscoroutinefunction(fn):
 
             @functools.wraps(fn)
             async def check_async(*args: Any, **kwargs: Any) -> Verdict:
                 if blank(args):
-                    return _report_blank(blank_hint)
+                    return _recorded(exercise, _report_blank(blank_hint))
                 try:
                     message = await fn(*args, **kwargs)
                 except Exception as error:
-                    return _report_error(error, blank_hint)
-                return _report_success(message)
+                    return _recorded(exercise, _report_error(error, blank_hint))
+                return _recorded(exercise, _report_success(message))
 
-            return check_async
+            return _with_help(check_async, exercise, blank_hint)
 
         @functools.wraps(fn)
         def check(*args: Any, **kwargs: Any) -> Verdict:
             if blank(args):
-                return _report_blank(blank_hint)
+                return _recorded(exercise, _report_blank(blank_hint))
             try:
                 message = fn(*args, **kwargs)
             except Exception as error:
-                return _report_error(error, blank_hint)
-            return _report_success(message)
+                return _recorded(exercise, _report_error(error, blank_hint))
+            return _recorded(exercise, _report_success(message))
 
-        return check
+        return _with_help(check, exercise, blank_hint)
 
     return decorate
+
+
+def reference_solution(check: Callable[..., Any]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Make the decorated function `check`'s reference solution, shown only when the learner asks.
+
+    Its docstring is the nudge `check.hint()` prints; its body, up to the last line, is the answer cell
+    `check.solution()` prints; that last line returns what the notebook passes to `check`.
+    """
+
+    def register(solution: Callable[..., Any]) -> Callable[..., Any]:
+        if not isinstance(_definition(solution).body[-1], ast.Return):
+            raise TypeError(f"{solution.__name__} must end with `return` and the checker's arguments.")
+        check.reference = solution  # type: ignore[attr-defined]
+        return solution
+
+    return register
+
+
+def solution_source(solution: Callable[..., Any]) -> str:
+    """The answer cell a reference solution holds: its body without the docstring and the final `return`."""
+    definition = _definition(solution)
+    body = definition.body
+    has_docstring = isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+    start = body[0].end_lineno if has_docstring else body[0].lineno - 1
+    lines = _source(solution).splitlines()[start : body[-1].lineno - 1]
+    return textwrap.dedent("\n".join(lines)).strip("\n")
+
+
+def _with_help(check: Callable[..., Any], exercise: str | None, blank_hint: str) -> Callable[..., Any]:
+    """Give a checker its exercise id and the learner's two ways to ask for help, a nudge and the solution."""
+    check.exercise = exercise  # type: ignore[attr-defined]
+    check.reference = None  # type: ignore[attr-defined]
+    check.hint = functools.partial(_show_hint, check, blank_hint)  # type: ignore[attr-defined]
+    check.solution = functools.partial(_show_solution, check)  # type: ignore[attr-defined]
+    return check
+
+
+def _show_hint(check: Callable[..., Any], blank_hint: str) -> None:
+    nudge = inspect.getdoc(check.reference) if check.reference else None  # type: ignore[attr-defined]
+    print(f"💡 {nudge or blank_hint}")
+
+
+def _show_solution(check: Callable[..., Any]) -> None:
+    if check.reference is None:  # type: ignore[attr-defined]
+        print(f"This exercise has no reference solution yet; `{check.__name__}.hint()` gives a nudge.")
+        return
+    print(f"# One way to pass {check.__name__} (yours may differ):\n{solution_source(check.reference)}")  # type: ignore[attr-defined]
+
+
+def _exercise_id(fn: Callable[..., Any]) -> str | None:
+    """"ex01_dataclasses.check_inventory_item" for the course's checkers; None (nothing recorded) for others."""
+    package, _, module = fn.__module__.rpartition(".")
+    return f"{module}.{fn.__name__}" if package == "course_helpers.exercises" else None
+
+
+def _recorded(exercise: str | None, verdict: Verdict) -> Verdict:
+    if exercise is not None:
+        progress.record(exercise, verdict.passed)
+    return verdict
+
+
+def _source(function: Callable[..., Any]) -> str:
+    return textwrap.dedent(inspect.getsource(function))
+
+
+def _definition(function: Callable[..., Any]) -> ast.FunctionDef | ast.AsyncFunctionDef:
+    return next(node for node in ast.walk(ast.parse(_source(function))) if isinstance(node, _FUNCTION_NODES))
 
 
 def listed(names: Sequence[str]) -> str:

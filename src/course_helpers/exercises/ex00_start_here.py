@@ -6,7 +6,7 @@ from typing import Any
 
 from agents import Agent, FunctionTool, Runner, ToolCallItem, ToolCallOutputItem, function_tool
 
-from course_helpers.checks import Hint, checker, offline_run_config
+from course_helpers.checks import reference_solution, Hint, checker, offline_run_config
 
 QUESTION = "What time is it in Tokyo?"
 
@@ -39,3 +39,19 @@ async def check_time_tool(get_time: Any) -> str:
         raise Hint(f"the tool returned {output!r}; return a sentence that includes the city, like "
                    "f\"It is 09:00 in {city}.\"")
     return f"the offline model chose get_time for {QUESTION!r} and your tool said: {output}"
+
+
+# Reference solutions: shown only when the learner asks, with `check_x.hint()` and then `check_x.solution()`.
+
+
+@reference_solution(check_time_tool)
+def _get_time():
+    """The SDK makes a tool from a plain function: `@function_tool` above `def`, type hints on the parameter and the
+    return value, and a docstring, which becomes the description the model reads when it picks a tool."""
+
+    @function_tool
+    def get_time(city: str) -> str:
+        """Get the current time in a city."""
+        return f"It is 09:00 in {city}."  # made up: the lesson is the tool, not a clock
+
+    return get_time

@@ -8,7 +8,7 @@ from typing import Any
 
 from agents import Agent
 
-from course_helpers.checks import Hint, checker
+from course_helpers.checks import reference_solution, Hint, checker
 
 # Words that name the language, and common Spanish words English instructions never use.
 _NAMES_SPANISH = {"spanish", "español", "espanol", "castellano"}
@@ -77,3 +77,47 @@ def _asks_for_spanish(instructions: str) -> bool:
     """True when the instructions name Spanish (any case) or are written in Spanish."""
     words = re.findall(r"\w+", instructions.lower())
     return bool(_NAMES_SPANISH & set(words)) or len(_SPANISH_WORDS & set(words)) >= 2
+
+
+# Reference solutions: shown only when the learner asks, with `check_x.hint()` and then `check_x.solution()`.
+from dataclasses import dataclass, field
+
+from agents import function_tool
+
+
+@reference_solution(check_inventory_item)
+def _inventory_item():
+    """A default that is a list must be `field(default_factory=list)`, so each item gets a new one; validation
+    goes in `def __post_init__(self):`, which the generated `__init__` calls last."""
+
+    @dataclass
+    class InventoryItem:
+        name: str
+        quantity: int = 0
+        tags: list[str] = field(default_factory=list)  # a new list per item, never one shared by all
+
+        def __post_init__(self):
+            if self.quantity < 0:
+                raise ValueError(f"quantity cannot be negative, got {self.quantity}")
+
+    return InventoryItem
+
+
+@reference_solution(check_spanish_agent)
+def _spanish_agent():
+    """`clone(**changes)` copies the agent with `dataclasses.replace`, which copies fields by reference: pass a new
+    `tools=[...]` list, or both agents share one."""
+
+    @function_tool
+    def look_up_invoice(invoice_id: str) -> str:
+        """Find an invoice by its id."""
+        return f"Invoice {invoice_id} was paid on 3 March."
+
+    support_agent = Agent(name="Support", instructions="Answer billing questions.", tools=[look_up_invoice])
+
+    spanish_agent = support_agent.clone(
+        name="Support (Spanish)",
+        instructions="Answer billing questions in Spanish.",
+        tools=[*support_agent.tools],  # a list of its own: clone() would share the original's
+    )
+    return spanish_agent, support_agent

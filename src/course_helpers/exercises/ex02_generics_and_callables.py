@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 from agents import Agent, RunContextWrapper
 
-from course_helpers.checks import Hint, checker, is_blank
+from course_helpers.checks import reference_solution, Hint, checker, is_blank
 
 
 @checker("fill in `push` and `pop`, then make `Stack` generic with `Generic[T]`.")
@@ -62,3 +62,45 @@ async def check_plan_instructions(plan_instructions: Callable[..., Any]) -> str:
             )
         prompts.append(prompt)
     return f"the SDK awaited your function and got: {prompts[0]!r}"
+
+
+# Reference solutions: shown only when the learner asks, with `check_x.hint()` and then `check_x.solution()`.
+from typing import Generic, TypeVar
+
+T = TypeVar("T")  # T and UserInfo as the notebook defines them above the exercises
+
+
+@dataclass
+class UserInfo:
+    name: str
+    plan: str
+
+
+@reference_solution(check_stack)
+def _stack():
+    """A stack is a list used from one end: `append` pushes and `pop()` takes the last item. To make the class
+    generic, inherit from `Generic[T]` and write `T` where an item goes in (`item: T`) and comes out (`-> T`)."""
+
+    class Stack(Generic[T]):
+        def __init__(self) -> None:
+            self._items: list[T] = []
+
+        def push(self, item: T) -> None:
+            self._items.append(item)
+
+        def pop(self) -> T:
+            return self._items.pop()  # the last item pushed comes out first
+
+    return Stack
+
+
+@reference_solution(check_plan_instructions)
+def _plan_instructions():
+    """The runner calls your instructions function with the run's context wrapper and the agent; your own object
+    is `ctx.context`. An `async def` works the same way: the SDK awaits it."""
+
+    async def plan_instructions(ctx: RunContextWrapper[UserInfo], agent: Agent[UserInfo]) -> str:
+        user = ctx.context
+        return f"Help {user.name}, who is on the {user.plan} plan."
+
+    return plan_instructions

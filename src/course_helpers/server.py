@@ -6,8 +6,11 @@ import argparse
 import io
 import itertools
 import json
+import math
 import re
+import select
 import socket
+import struct
 import sys
 import threading
 import time
@@ -16,6 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from course_helpers.failures import KINDS, Answer, FailureSpec, FailureSwitch, parse_fail
 from course_helpers.model_ids import OFFLINE_MODEL_ID
 from course_helpers.offline.conversation import Decision, Message, ToolCall, ToolSpec
 from course_helpers.offline.engine import token_usage
@@ -290,10 +294,12 @@ class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = _QUEUE
 
-    def __init__(self, port: int, log_requests: bool, variant: Variant):
+    def __init__(self, port: int, log_requests: bool, variant: Variant, failures: FailureSwitch):
         super().__init__((_HOST, port), _Handler)
         self.log_requests = log_requests
         self.variant = variant
+        self.failures = failures
+        self.closing = threading.Event()  # set by close(): a stalled request stops waiting
         self.watchdog = Watchdog(_DECISION_SECONDS)
         self._ids = {prefix: itertools.count(1) for prefix in ("chatcmpl-offline-", "resp_offline_")}
         self._ids_lock = threading.Lock()
@@ -341,6 +347,8 @@ class _Handler(BaseHTTPRequestHandler):
     # Speaking HTTP/1.0 (the default), each response closes its connection: a stream ends when the server is done.
     server: _HTTPServer
     _routes = {"/v1/chat/completions": "POST", "/v1/responses": "POST", "/v1/models": "GET"}
+    _number: int | None = None  # a model request's number, until its answer is recorded
+    _drop = False  # cut this reply off midway
 
     def setup(self):
         super().setup()
@@ -369,6 +377,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._streaming: Callable[[str, int], str] | None = None  # while streaming: an error as the next event
         self._sent = 0  # events streamed so far
         self._unread = False  # the body was refused unread
+        self._number, self._drop = None, False
         try:
             body = self._read_body()
             self.connection.settimeout(_WRITE_SECONDS)
@@ -382,10 +391,10 @@ class _Handler(BaseHTTPRequestHandler):
             if path == "/v1/models":
                 model = {"id": OFFLINE_MODEL_ID, "object": "model", "created": _CREATED, "owned_by": "course"}
                 self._send_json(200, {"object": "list", "data": [model]})
-            elif path == "/v1/responses":
-                self._responses(_json_request(body))
             else:
-                self._chat_completions(_json_request(body))
+                request = _json_request(body)
+                if not self._fails(path, request):
+                    (self._responses if path == "/v1/responses" else self._chat_completions)(request)
         except _BadRequest as error:
             self._send_error(error.status, str(error), "invalid_request_error", error.param, error.code)
         except ConnectionError:
@@ -398,6 +407,55 @@ class _Handler(BaseHTTPRequestHandler):
                        status=503)
         except Exception as error:  # a bug in the server or the engine: report it, keep serving
             self._fail(_bug(error))
+
+    def _fails(self, path: str, request: dict[str, Any]) -> bool:
+        """Number this model request and, if a failure is planned for it, fail it (True; a drop fails later)."""
+        self._number, failure = self.server.failures.arrive()
+        self._path, self._streamed = path, bool(request.get("stream"))
+        if failure is None or failure.kind == "drop":
+            self._drop = failure is not None
+            return False
+        injected = f"(a {failure.kind} injected by the course's local server, as asked for request {self._number})"
+        self._record(str(failure))
+        if failure.kind == "stall":
+            self._stall()
+        elif failure.kind == "429":
+            error = {"message": f"Rate limit reached; retry after {failure.retry_after:g} s {injected}.",
+                     "type": "requests", "param": None, "code": "rate_limit_exceeded"}
+            self._send_json(429, {"error": error}, {"Retry-After": str(math.ceil(failure.retry_after)),
+                                                    "retry-after-ms": f"{failure.retry_after * 1000:.0f}"})
+        else:
+            self._send_error(500, f"The server had an error while processing your request {injected}.",
+                             "server_error")
+        return True
+
+    def _record(self, outcome: str) -> None:
+        """Keep what this model request was answered with (once); failures are also logged when logging."""
+        if self._number is None:
+            return
+        answer = Answer(self._number, self._path, self._streamed, outcome)
+        self._number = None
+        self.server.failures.record(answer)
+        if self.server.log_requests and not outcome.isdigit():
+            sys.stderr.write(f"{answer}\n")
+
+    def _stall(self) -> None:
+        """Answer nothing until the client hangs up or the server closes."""
+        while not self.server.closing.wait(0.05):
+            if select.select([self.connection], [], [], 0)[0]:
+                try:
+                    if not self.connection.recv(1, socket.MSG_PEEK):
+                        return
+                except OSError:
+                    return
+
+    def _cut(self, data: bytes) -> None:
+        """Send `data`, then reset the connection, as a network failure midway through a reply does."""
+        self._record("drop")
+        self.wfile.write(data)
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
+        self.close_connection = True
 
     def _fail(self, message: str, status: int = 500) -> None:
         """Report a failure: as an error event if the stream has begun, else as an error response."""
@@ -483,18 +541,29 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-cache")
         self.end_headers()
         self._streaming = error_event
+        if self._drop:
+            events = list(events)
+            self._cut("".join(f"{event}\n\n" for event in events[:len(events) // 2]).encode())
+            return
+        self._record("200")
         for event in events:
             self.wfile.write(f"{event}\n\n".encode())
             self._sent += 1
 
-    def _send_json(self, status: int, payload: dict[str, Any]) -> None:
+    def _send_json(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
         data = json.dumps(payload, ensure_ascii=False).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         if status == 405:
             self.send_header("Allow", self._routes.get(urlsplit(self.path).path.rstrip("/"), ""))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.end_headers()
+        if self._drop and status == 200:
+            self._cut(data[:len(data) // 2])
+            return
+        self._record(str(status))
         if self.command != "HEAD":  # a HEAD answer has the headers of the answer to GET and no body
             self.wfile.write(data)
         if getattr(self, "_unread", False):
@@ -524,9 +593,13 @@ def _port(port: Any) -> int:
 class OfflineServer:
     """The offline model behind an OpenAI-compatible API on 127.0.0.1, served from a background thread."""
 
-    def __init__(self, port: int = 0, *, log_requests: bool = False, variant: str | Variant = "offline"):
+    def __init__(self, port: int = 0, *, log_requests: bool = False, variant: str | Variant = "offline",
+                 failures: dict[int | str, FailureSpec] | None = None):
+        """`failures` fails chosen model requests, counted from 1: `{1: "429", 2: "stall"}`, `{"every": "500"}`;
+        a kind ("429", "500", "stall", "drop") or a `Failure`. `.answers` says what each request was answered."""
         self.variant = variant_named(variant) if isinstance(variant, str) else variant
-        self._httpd = _HTTPServer(_port(port), log_requests, self.variant)
+        switch = FailureSwitch(failures)
+        self._httpd = _HTTPServer(_port(port), log_requests, self.variant, switch)
         self.port: int = self._httpd.server_address[1]
         self.base_url = f"http://{_HOST}:{self.port}/v1"
         # A short poll interval lets close() return at once instead of after the default half second.
@@ -541,6 +614,7 @@ class OfflineServer:
         if self._closed:
             return
         self._closed = True
+        self._httpd.closing.set()
         self._httpd.shutdown()
         self._httpd.server_close()
         self._httpd.watchdog.close()
@@ -552,17 +626,32 @@ class OfflineServer:
     def __exit__(self, *exc_info) -> None:
         self.close()
 
+    @property
+    def answers(self) -> list[Answer]:
+        """What each model request was answered with, by number: `request 1: POST /v1/chat/completions -> 429 ...`."""
+        return self._httpd.failures.answers
+
     def __repr__(self) -> str:
         variant = "" if self.variant.name == "offline" else f", variant={self.variant.name!r}"
         return f"OfflineServer(base_url={self.base_url!r}{variant})"
 
 
-def start_server(port: int = 0, *, variant: str | Variant = "offline") -> OfflineServer:
+def start_server(port: int = 0, *, variant: str | Variant = "offline",
+                 failures: dict[int | str, FailureSpec] | None = None) -> OfflineServer:
     """Start the offline server on 127.0.0.1 (port 0: any free port); use `.base_url`, then `.close()`.
 
-    `variant` names a style from `course_helpers.variants.VARIANTS`, to try code against a chattier model.
+    `variant` names a style from `course_helpers.variants.VARIANTS`, to try code against a chattier model;
+    `failures` fails chosen requests (see `OfflineServer`).
     """
-    return OfflineServer(port, variant=variant)
+    return OfflineServer(port, variant=variant, failures=failures)
+
+
+def _seconds(text: str) -> float:
+    """A --retry-after value as seconds; `Failure` checks its range."""
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"--retry-after is a number of seconds, such as 0.5, not {text!r}.") from None
 
 
 def _main(argv: list[str] | None = None) -> None:
@@ -570,18 +659,28 @@ def _main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", default="8000", help="port on 127.0.0.1 (0 picks a free one; default 8000)")
     parser.add_argument("--variant", choices=list(VARIANTS), default="offline",
                         help="how the model words its answers (see course_helpers.variants; default offline)")
+    parser.add_argument("--fail", action="append", default=[], metavar="REQUEST:KIND",
+                        help=f"fail a model request, counted from 1, or every one: 1:429, 2:stall, every:500 "
+                             f"(KIND: {', '.join(KINDS)}; repeatable)")
+    parser.add_argument("--retry-after", default="1", metavar="SECONDS",
+                        help="the Retry-After the 429s send (default 1)")
     args = parser.parse_args(argv)
     try:
         port = _port(int(args.port) if re.fullmatch(r"-?[0-9]+", args.port) else args.port)
-        server = OfflineServer(port, log_requests=True, variant=args.variant)
+        retry_after = _seconds(args.retry_after)
+        failures = dict(parse_fail(text, retry_after) for text in args.fail)
+        server = OfflineServer(port, log_requests=True, variant=args.variant, failures=failures)
     except ValueError as error:
-        sys.exit(str(error).replace("The port", "--port", 1))
+        sys.exit(str(error).replace("The port", "--port", 1).replace("retry_after", "--retry-after", 1))
     except OSError as error:
         sys.exit(f"Could not listen on {_HOST}:{args.port} ({error.strerror}); choose another port with --port.")
     from course_helpers import responses_api  # noqa: F401  (its types load now, not under a class's first burst)
 
     with server:
         print(f"Offline model {OFFLINE_MODEL_ID!r} at {server.base_url} (any API key); Ctrl+C stops it.", flush=True)
+        for number, failure in failures.items():
+            print(f"Request {number} fails: {failure}." if number != "every" else f"Every request fails: {failure}.",
+                  flush=True)
         try:
             server._thread.join()
         except KeyboardInterrupt:

@@ -1,6 +1,7 @@
 """The offline model on agents the course never defines: which tool, a clarifying question, or a handoff."""
 
 import asyncio
+import json
 
 import pytest
 from agents import Agent, MaxTurnsExceeded, RunConfig, RunHooks, Runner, handoff
@@ -275,7 +276,6 @@ DISH = {"type": "object", "properties": {"dish": {"type": "string"}, "answer": {
     ("How many ml is 2 cups of milk?", "convert_units", 2),
     ("Convert 350 fahrenheit to celsius", "convert_units", 350),
     ("How many calories are in an omelette?", "transfer_to_nutrition_expert", None),
-    ("I have chicken and rice, what should I make?", "find_recipe", "chicken"),
     ("Give me a vegetarian dinner idea", "find_recipe", "vegetarian"),
     ("Is lentil dal high in protein?", "transfer_to_nutrition_expert", None),
 ])
@@ -287,11 +287,56 @@ def test_the_recipe_assistant_calls_the_right_tool(question, expected, value):
     assert not any(str(v).lower().startswith(("can you", "convert", "what", "how")) for v in arguments.values())
 
 
+def test_the_recipe_assistant_looks_up_each_listed_ingredient():
+    decision = ask("I have chicken and rice, what should I make?", RECIPES, DISH)
+    assert calls(decision) == [("find_recipe", {"ingredient": "chicken"}), ("find_recipe", {"ingredient": "rice"})]
+
+
+def test_the_recipe_assistant_asks_for_the_idea_not_the_word_idea():
+    (call,) = ask("Give me a vegetarian dinner idea", RECIPES, DISH).tool_calls
+    assert "idea" not in call.arguments["ingredient"]
+
+
+def test_a_lone_unit_of_a_tool_that_converts_to_another_unit_is_the_unit_asked_for():
+    assert calls(ask("How many ml is 2 cups of milk?", RECIPES)) == [("convert_units", {"amount": 2, "unit": "ml"})]
+    assert calls(ask("Convert 350 fahrenheit to celsius", RECIPES))[0][1]["unit"] == "celsius"
+    plain = [tool("convert_units", "Convert an amount given in some unit.", amount="number", unit="string")]
+    assert calls(ask("How many ml is 2 cups of milk?", plain))[0][1]["unit"] == "cups"
+
+
+def test_the_nutrition_expert_names_the_dish_the_question_is_about():
+    for question, dish in [("Is lentil dal high in protein?", "lentil dal"),
+                           ("How many calories are in an omelette?", "omelette")]:
+        assert json.loads(decide([Message("user", question)], [], DISH).text)["dish"] == dish
+
+
 def test_the_recipe_assistant_computes_and_greets_without_tools():
     product = ask("What is 3 * 250?", RECIPES, DISH)
     assert product.tool_calls == () and "750" in product.text
     greeting = ask("hi!", RECIPES, DISH)
     assert greeting.tool_calls == () and '"answer"' in greeting.text
+
+
+# ---- a value the request does not give is asked for, not taken from the tool's own words --------------------
+
+@pytest.mark.parametrize(("request_text", "tools", "asked"), [
+    ("What's the weather like?", [tool("get_weather", "Get the weather for a city.", city="string")], "city"),
+    ("Add 2 to the cart", SHOP, "product"),
+    ("Find me a recipe", RECIPES, "ingredient"),
+    ("Find me flights to Rome", [tool("search_flights", "Search flights.", origin="string",
+                                      destination="string")], "origin"),
+])
+def test_a_missing_value_is_asked_for(request_text, tools, asked):
+    decision = ask(request_text, tools)
+    assert decision.tool_calls == () and asked in decision.text and decision.text.endswith("?"), decision.why
+
+
+def test_a_trip_takes_each_end_from_its_preposition():
+    flights = [tool("search_flights", "Search flights.", origin="string", destination="string")]
+    assert calls(ask("Find flights from Paris to Rome", flights)) == [
+        ("search_flights", {"origin": "Paris", "destination": "Rome"})]
+    assert calls(ask("Any flights Oslo to Berlin tomorrow?", flights)) == [
+        ("search_flights", {"origin": "Oslo", "destination": "Berlin"})]
 
 
 # ---- call ids through the real SDK ---------------------------------------------------------------------------

@@ -122,6 +122,9 @@ def ask_for(tool: ToolSpec, parameter: str) -> str:
     if kind in ("integer", "number") and words[-1] not in ("amount", "quantity", "count", "total", "id", "number"):
         return f"How many {noun} should I {verb} the {rest} for?" if rest else f"How many {noun} should I {verb}?"
     which = "What" if words[-1] in ("amount", "quantity", "count", "total") else "Which"
+    preposition, _, place = rest.partition(" ")
+    if preposition in ("to", "from", "into", "onto", "in", "on", "for", "with") and place:  # add_to_cart's product
+        return f"{which} {noun} should I {verb} {preposition} the {place}?"
     return f"{which} {noun} should I use to {verb} the {rest}?" if rest else f"{which} {noun} should I {verb}?"
 
 
@@ -157,11 +160,22 @@ def _function_matches(reading: Reading, functions: list[ToolSpec]) -> list[Match
     if not matches:
         whole = _best(request, fresh, functions)
         matches = [whole] if whole else _follow_up(reading, fresh)
+    if len(matches) == 1 and matches[0].preset is None and not _fills(matches[0].tool, matches[0].clause):
+        matches = _per_item(matches[0], request)  # the tool was asked for in one place, its values listed in another
     # Once a tool has answered, another runs only if the request names it ("weather in the capital of France").
     if any(not call.name.startswith(HANDOFF_PREFIX) for call in reading.made):
         named = {m.tool.name for m in matches if m.named}
         matches = [m for m in matches if m.tool.name in named]
     return matches
+
+
+def _per_item(whole: Match, request: str) -> list[Match]:
+    """ "I have chicken and rice, what should I make?": one part asks for the tool; each listed item is a call."""
+    items = [part for part in parts(request) if _fills(whole.tool, part)]
+    if len(items) < 2:
+        return [whole]
+    return [replace(whole, clause=item, because=f"{_because(whole)}; '{item}' is one item of the list in it")
+            for item in items]
 
 
 def _follow_up(reading: Reading, fresh: list[ToolSpec]) -> list[Match]:
@@ -171,7 +185,7 @@ def _follow_up(reading: Reading, fresh: list[ToolSpec]) -> list[Match]:
     text = reading.request.strip()
     if tool is None or not (text.lower().startswith(_FOLLOW_UP) or len(text.split()) <= 4):
         return []
-    filling = Filling(text=text)
+    filling = Filling(text=text, tool=tool.name, task=tool.description)
     found = {k: v for k, v in fill_object(_schema(tool), filling).items() if k not in filling.guessed
              and not (k in previous.arguments and str(v).lower() in CALENDAR)}
     if not found or all(previous.arguments.get(k) == v for k, v in found.items()):
@@ -281,7 +295,7 @@ def _schema(tool: ToolSpec) -> dict[str, Any]:
 
 def _fills(tool: ToolSpec, clause: str) -> bool:
     """Whether the clause alone supplies every argument the tool needs."""
-    filling = Filling(text=clause)
+    filling = Filling(text=clause, tool=tool.name, task=tool.description)
     fill_object(_schema(tool), filling)
     return not filling.guessed
 
@@ -293,13 +307,13 @@ def _arguments(match: Match, sources: list[str], reading: Reading) -> tuple[dict
     schema = _schema(match.tool)
     resolved = with_references_resolved(match.clause, reading, None)
     for text in ([resolved[0]] if resolved else []) + sources:
-        filling = Filling(text=text)
+        filling = Filling(text=text, tool=match.tool.name, task=match.tool.description)
         arguments = fill_object(schema, filling)
         if not filling.guessed:
             break
     if filling.guessed:  # "What time is it?": "it" may name the value that is missing
         resolved = with_references_resolved(match.clause, reading, filling.guessed[0])
-        retry = Filling(text=resolved[0]) if resolved else filling
+        retry = Filling(text=resolved[0], tool=match.tool.name, task=match.tool.description) if resolved else filling
         retried = fill_object(schema, retry) if resolved else arguments
         arguments, filling, text = (retried, retry, resolved[0]) if not retry.guessed else (arguments, filling, "")
     if resolved is not None and text == resolved[0]:

@@ -42,6 +42,10 @@ _POLITE = frozenset("please can could would will you kindly just also".split()) 
 _DETERMINERS = r"(?:the|a|an|my|our|your|some|any|this|that|these|those)\s+"
 _NUMBER_ONLY = re.compile(r"-?\d[\d,.]*")
 _NUMBER_NAMES = frozenset("one two three four five six seven eight nine ten eleven twelve dozen couple".split())
+_META = frozenset("idea ideas suggestion suggestions recommendation recommendations tip tips option options example "
+                  "examples advice".split())  # words for the asking, not for the thing asked about
+_PREDICATES = frozenset("high low good bad healthy unhealthy safe rich better worse ok okay available possible ready "
+                        "open closed true false right wrong enough vegan vegetarian free expensive cheap".split())
 _VERB = re.compile(r"\b(?:is|are|was|were|be|been|has|have|had|do|does|did|can|could|should|would|will|want)\b", re.I)
 
 
@@ -59,6 +63,8 @@ class Filling:
     cues: dict[str, str] = field(default_factory=dict)  # argument -> the cue that supplied it
     refusal: str | None = None  # set when no value fits the schema: one sentence naming the cause and the fix
     siblings: tuple[str, ...] = ()
+    tool: str = ""  # the tool these are arguments of: its own words (`weather` of get_weather) are never a value
+    task: str = ""  # that tool's description ("Convert an amount to another unit": its one `unit` is the target)
 
     @property
     def found(self) -> Entities:
@@ -142,7 +148,8 @@ def _union(schema: dict[str, Any], options: list[Any], name: str, filling: Filli
     concrete = [(o, r) for o, r in resolved if r.get("type") != "null"]
     concrete.sort(key=lambda pair: -_support(pair[1], filling))
     for option, choice in concrete:
-        attempt = Filling(filling.text, filling.reply, filling.root, set(filling.used), set(filling.signals))
+        attempt = Filling(filling.text, filling.reply, filling.root, set(filling.used), set(filling.signals),
+                          tool=filling.tool, task=filling.task)
         try:
             found = _value({**base, **option} if "$ref" not in option else option, name, attempt,
                            required=required and not nullable, trail=trail)
@@ -261,7 +268,7 @@ def _items(items: dict[str, Any], items_schema: Any, name: str, filling: Filling
         if not elements and not required:
             return _MISSING  # an optional list the message does not spell out stays out
         for element in elements or [filling.text]:
-            part = Filling(element, filling.reply, filling.root)
+            part = Filling(element, filling.reply, filling.root, tool=filling.tool, task=filling.task)
             made.append(_value(items_schema, name, part, required=True, trail=trail))
             if part.guessed and not required:
                 return _MISSING  # an optional list the message does not describe stays out
@@ -426,7 +433,7 @@ def _string(schema: dict[str, Any], name: str, hints: set[str], filling: Filling
                                                      "datetime", "start", "end", "birthday", "due"}:
         return _moment(fmt, own, name, filling)
     if own & {"path", "file", "filename", "folder", "directory", "dir", "attachment", "document"} or (
-            own & {"source", "src", "old", "new"} and found.paths):
+            own & {"source", "src", "old", "new", "destination", "dest", "target"} and found.paths):
         named = _quote(name, filling, cued_only=True)
         if named is not _MISSING:
             return named
@@ -435,7 +442,7 @@ def _string(schema: dict[str, Any], name: str, hints: set[str], filling: Filling
     if "currency" in own:
         return _currency(own, name, filling)
     if own & {"unit", "units"}:
-        return _unit(own, name, filling)
+        return _unit(own, name, hints, filling)
     if own & {"id", "code", "reference", "ref", "sku", "number", "tracking", "confirmation", "isbn"}:
         return _identifier(own, name, filling)
     if own & {"phone", "mobile", "tel"}:
@@ -507,14 +514,20 @@ def _currency(own: set[str], name: str, filling: Filling) -> Any:
     return _MISSING
 
 
-def _unit(own: set[str], name: str, filling: Filling) -> Any:
+# A lone `unit` whose tool or description converts *to* it is the unit asked for, not the amount's own.
+_TARGET = re.compile(r"\bto (?:another|a different|a new|the target|the wanted|the desired)\b|\btarget\b", re.I)
+
+
+def _unit(own: set[str], name: str, hints: set[str], filling: Filling) -> Any:
     """`350 fahrenheit` -> `fahrenheit`; a target unit (`to celsius`, `how many ml`) for a `to_unit`."""
     text = filling.text
     wanted = [m for m in re.finditer(r"\b(?:to|into|in)\s+([A-Za-z]+)|\bhow many\s+([A-Za-z]+)", text, re.I)
               if (m.group(1) or m.group(2)).lower() in UNITS]
     targets = [(m.group(1) or m.group(2), m.start()) for m in wanted]
     sources = [(q.value[1], q.start) for q in filling.found.quantities]
-    order = targets + sources if own & {"to", "target"} else sources + targets
+    lone_target = not ({"from", "source"} & own or any("unit" in s for s in filling.siblings if s != name)) and (
+        _TARGET.search(filling.task) or hints & {"target"})
+    order = targets + sources if own & {"to", "target"} or lone_target else sources + targets
     for unit, start in order:
         if f"~{unit.lower()}" not in filling.used:
             filling.used.add(f"~{unit.lower()}")
@@ -542,7 +555,16 @@ def _quote(name: str, filling: Filling, *, cued_only: bool = False) -> Any:
     return _MISSING
 
 
+# A trip's two ends: `from Paris to Rome`. A field for one end takes only the name its preposition marks.
+_ORIGIN = {"origin", "source", "departure", "start", "from"}
+_DESTINATION = {"destination", "dest", "arrival", "target", "to"}
+
+
 def _entity(name: str, filling: Filling, required: bool) -> Any:
+    own = _words(name)
+    ends = {w for sibling in filling.siblings for w in _words(sibling)}
+    if own & _ORIGIN and ends & _DESTINATION or own & _DESTINATION and ends & _ORIGIN:
+        return _trip_end(name, "from" if own & _ORIGIN else "to", filling)
     for noun in proper_nouns(filling.text):
         if noun not in filling.used and not _NUMBER_ONLY.fullmatch(noun):
             filling.used.add(noun)
@@ -558,6 +580,18 @@ def _entity(name: str, filling: Filling, required: bool) -> Any:
         return filling.chose(name, called.group(1), f"the word after '{called.group().split()[0]}'")
     noun = _noun_phrase(filling) if required else None
     return filling.chose(name, noun[0], noun[1]) if noun else _MISSING
+
+
+def _trip_end(name: str, end: str, filling: Filling) -> Any:
+    """`flights to Rome` names a destination only: the origin is asked for, not copied from it."""
+    for noun in proper_nouns(filling.text):
+        marked = re.search(rf"\b(?:{'from|leaving' if end == 'from' else 'to|into|for|towards'})\s+{re.escape(noun)}\b",
+                           filling.text)
+        before_to = end == "from" and re.search(rf"\b{re.escape(noun)}\s+to\s+[A-Z]", filling.text)
+        if noun not in filling.used and (marked or before_to):
+            filling.used.add(noun)
+            return filling.chose(name, noun, f"the name after '{end}'" if marked else "the name before 'to'")
+    return _MISSING
 
 
 def _sentences(text: str) -> list[str]:
@@ -612,7 +646,7 @@ def _bare(word: str) -> str:
 def _noun_phrase(filling: Filling) -> tuple[str, str] | None:
     """The thing a request is about, not its verbs or the tool's own words: `a recipe with tomatoes` -> `tomatoes`."""
     title = filling.root.get("title", "") if isinstance(filling.root, dict) else ""
-    tool_words = content_words(str(title).removesuffix("_args"))
+    tool_words = content_words(f"{str(title).removesuffix('_args')} {split_identifier(filling.tool)}")
     first = (clauses(filling.text) or [filling.text])[0]
     tokens = re.findall(r"[A-Za-z][\w'-]*|\d[\d.,]*|[^\sA-Za-z\d]", first)
     runs: list[tuple[list[str], str]] = []
@@ -635,7 +669,11 @@ def _noun_phrase(filling: Filling) -> tuple[str, str] | None:
     if not runs:
         return None
     led = [r for r in runs if r[1] in {"with", "of", "for", "about", "containing", "using", "on", "have", "got"}]
-    words, cue = (led or runs)[-1] if not led else led[0]
+    # "Is lentil dal high in protein?": a yes/no question is about its subject, the first noun phrase.
+    subject = not led and re.match(r"\s*(?:is|are|was|were|does|do|did|has|have)\b", first, re.IGNORECASE)
+    words, cue = led[0] if led else runs[0] if subject else runs[-1]
+    while len(words) > 1 and (words[-1].lower() in _META or subject and words[-1].lower() in _PREDICATES):
+        words = words[:-1]  # "a vegetarian dinner idea" is about the dinner; "is dal high in ..." about the dal
     return " ".join(words), f"the words after '{cue}'" if cue else "the noun in the request"
 
 

@@ -72,16 +72,17 @@ PYTEST_ARGS = [
 ]
 
 
-# In Colab the notebook arrives alone, so its setup cell first clones the course and installs it (editable, so
-# subprocesses find it and data_dir() finds data/); sys.path makes it importable without restarting the kernel.
-# Not with requirements-lock.txt as constraints: they would replace Colab's own IPython under the running kernel.
+# In Colab the notebook arrives alone, so its setup cell first clones the course, then runs install_in_colab() from
+# the clone. Until that has written the marker, the cell removes whatever a cut-short run left and starts again.
 _COLAB_FOLDER = "/content/course"
+_COLAB_MARKER = ".course-installed"
 _SETUP_CELL = """\
 import os, sys  # In Colab, fetch and install the course first; elsewhere this does nothing.
-if "google.colab" in sys.modules and not os.path.isdir("{folder}"):
-    !git clone -q --depth 1 -b {branch} https://github.com/{repository} {folder}
-    !pip install -q -e {folder}
-    sys.path.insert(0, "{folder}/src")
+if "google.colab" in sys.modules and not os.path.exists("{folder}/{marker}"):
+    !rm -rf {folder} && git clone -q --depth 1 -b {branch} https://github.com/{repository} {folder}
+    if not os.path.exists("{folder}/course.py"):
+        raise RuntimeError("git could not download the course (its reason is above): check that this runtime is online, then run this cell again.")
+    sys.path.insert(0, "{folder}"); from course import install_in_colab; install_in_colab()
 from course_helpers import setup
 course = setup()"""
 _COLAB_BADGE = (
@@ -148,7 +149,40 @@ def colab_badge(notebook_name: str) -> str:
 
 def setup_cell() -> str:
     """The source of every notebook's setup cell (its second cell)."""
-    return _SETUP_CELL.format(folder=_COLAB_FOLDER, **course_config())
+    return _SETUP_CELL.format(folder=_COLAB_FOLDER, marker=_COLAB_MARKER, **course_config())
+
+
+class ColabSetupError(Exception):
+    """The setup cell could not install the course in Colab: in the notebook, only its one sentence shows."""
+
+    def _render_traceback_(self) -> list[str]:  # IPython shows this instead of a traceback
+        return [str(self)]
+
+
+def install_in_colab() -> None:
+    """The setup cell's install in Colab, run from the fresh clone: pip installs the course, then the marker says so.
+
+    Editable, so subprocesses import it and data_dir() finds data/; sys.path makes it importable without a restart.
+    Not with requirements-lock.txt as constraints: they would replace Colab's own IPython under the running kernel.
+    LiteLLM is left out (an extra): notebook 05 installs it."""
+    print("course: installing the course's packages (about 20 s on a fresh runtime)", flush=True)
+    pip = [sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check", "-e", str(ROOT)]
+    done = subprocess.run(pip, capture_output=True, text=True)
+    if done.returncode != 0:
+        print(done.stderr or done.stdout, end="", file=sys.stderr)
+        raise ColabSetupError(
+            "pip could not install the course's packages (its error is above): run this cell again, and if it fails "
+            "the same way, choose Runtime > Disconnect and delete runtime, then run it once more."
+        )
+    sys.path.insert(0, str(ROOT / "src"))
+    try:
+        import course_helpers.providers  # noqa: F401  (what setup() needs: the SDK and everything under it)
+    except ImportError as error:
+        raise ColabSetupError(
+            f"The course is installed, but this session cannot import it ({error}): choose Runtime > Restart "
+            "session, then run this cell again."
+        ) from None
+    (ROOT / _COLAB_MARKER).write_text("installed by the setup cell; delete this file to install again\n")
 
 
 def venv_python(venv: Path = VENV) -> Path:

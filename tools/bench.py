@@ -217,6 +217,38 @@ def cold_setup_seconds() -> float:
     return seconds
 
 
+# A slice of what a Colab runtime has installed before the setup cell runs (its kernel, the data stack, HTTP).
+_COLAB_PREINSTALLED = ("ipykernel", "ipywidgets", "numpy", "pandas", "requests", "httpx", "pydantic", "aiohttp",
+                       "jinja2", "pyyaml", "tqdm")
+
+
+def _megabytes(folder: Path) -> float:
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file()) / 1e6
+
+
+def colab_setup(source: Path = course.ROOT) -> tuple[float, float]:
+    """The setup cell's install as in Colab: a fresh venv that already holds a slice of Colab's packages, then
+    `pip install -e` of a copy of the course at `source`, no pip cache. (seconds, MB it added to the venv)."""
+    with tempfile.TemporaryDirectory() as folder:
+        venv, copy = Path(folder) / "venv", Path(folder) / "course"
+        copy.mkdir()
+        for name in ("pyproject.toml", "README.md"):
+            shutil.copy(source / name, copy)
+        shutil.copytree(source / "src", copy / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        base_python = getattr(sys, "_base_executable", sys.executable)
+        pip = [course.venv_python(venv), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+        if subprocess.run([base_python, "-m", "venv", venv]).returncode or subprocess.run(
+                [*pip, *_COLAB_PREINSTALLED]).returncode:
+            raise RuntimeError("could not build the Colab-like venv (pip's error is above).")
+        before = _megabytes(venv)
+        started = time.perf_counter()
+        done = subprocess.run([*pip, "-e", copy], env={**os.environ, "PIP_NO_CACHE_DIR": "1"})
+        seconds = time.perf_counter() - started
+        if done.returncode:
+            raise RuntimeError("the Colab-style install failed (pip's error is above).")
+        return seconds, _megabytes(venv) - before
+
+
 def machine() -> str:
     """Cores, CPU model, operating system and Python: what the figures depend on."""
     cpu = platform.processor() or platform.machine()
@@ -241,6 +273,9 @@ def report(cold: bool) -> str:
     if cold:
         rows.append(("Cold set-up: new .venv and pinned install, no pip cache", f"{cold_setup_seconds():.0f} s",
                      "`course.py`'s first run on a fresh copy"))
+        seconds, megabytes = colab_setup()
+        rows.append(("Colab-style set-up: the setup cell's install, no pip cache", f"{seconds:.0f} s, {megabytes:.0f} MB",
+                     f"a fresh venv holding {', '.join(_COLAB_PREINSTALLED)}, then `pip install -e` of the course"))
     rows.append(("Warm set-up: check that .venv matches the pins", f"{warm_setup_seconds() * 1000:.0f} ms",
                  "before every command"))
     rows.append(("Offline model: one `decide()`", *decision_latency()))

@@ -206,6 +206,23 @@ def _can_prompt() -> bool:
     return sys.stdin is not None and sys.stdin.isatty()
 
 
+LITELLM_MISSING = (
+    "LiteLLM is not installed (an optional extra: it is big, and only the litellm provider and notebook 05 use it): "
+    'install it with `pip install -e ".[litellm]"` in the course folder, or in Colab with '
+    '`!pip install -q -e "/content/course[litellm]"`, then run this cell again'
+)
+
+
+def import_litellm(instead: str = "") -> Any:
+    """The `litellm` module, an optional extra; when it is missing, one sentence on installing it (and `instead`)."""
+    try:
+        import litellm
+    except ImportError:
+        raise CourseSetupError(f"{LITELLM_MISSING}{', ' + instead if instead else ''}.") from None
+    litellm.suppress_debug_info = True  # no "Give Feedback / Get Help" banner before our one sentence
+    return litellm
+
+
 def _real_provider(
     name: str, key: str | None, offline_hint: str
 ) -> tuple[str, str, str | None, Callable[[str], Model]]:
@@ -219,10 +236,9 @@ def _real_provider(
         if not model_id:
             raise CourseSetupError('The litellm provider needs a model: set COURSE_MODEL to a LiteLLM model '
                                    f'string like "provider/model-name", or {offline_hint}.')
-        import litellm
+        import_litellm(f"or {offline_hint}")
         from agents.extensions.models.litellm_model import LitellmModel
 
-        litellm.suppress_debug_info = True  # no "Give Feedback / Get Help" banner before our one sentence
         service = f"LiteLLM at {safe_url(base_url)}" if base_url else "LiteLLM"
         key_names = f"{key_names} or the key LiteLLM reads for this model"
         limits = {"timeout": timeout, "num_retries": _RETRIES}  # LiteLLM's own, per call; one timeout for all

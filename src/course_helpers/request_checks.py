@@ -121,7 +121,8 @@ def _short(value: Any) -> str:
 
 
 def check_schema(schema: Any, param: str) -> None:
-    """Refuse a tool or output schema the engine cannot fill: a wrong shape, a missing, remote or cyclic `$ref`."""
+    """Refuse a tool or output schema the engine cannot fill: a wrong shape, a missing or remote `$ref`, or a cycle
+    of `$ref`s with nothing between them (a recursive tree is served: the engine fills it a few levels deep)."""
     if not isinstance(schema, dict):
         raise BadRequest(f"{param} must be a JSON schema object such as {{'type': 'object', 'properties': {{}}}}.",
                          param)
@@ -141,7 +142,7 @@ class _Schema:
     def __init__(self, root: dict[str, Any], param: str):
         self.root, self.param = root, param
         self.done: dict[str, tuple[int, int]] = {}
-        self.walking: set[str] = set()
+        self.walking: dict[str, int] = {}  # each `$ref` being walked: the length of the path where it was entered
         self.size = 0
 
     def refuse(self, path: tuple[Any, ...], problem: str) -> BadRequest:
@@ -231,22 +232,24 @@ class _Schema:
             raise self.refuse((*path, "uniqueItems"), "must be true or false")
 
     def follow(self, ref: Any, path: tuple[Any, ...], depth: int) -> int:
-        """Check the schema a local `$ref` points at, once; a cycle back to it is refused."""
+        """Check the schema a local `$ref` points at, once; a cycle of bare references back to it is refused."""
         if not isinstance(ref, str) or not _LOCAL_REF.fullmatch(ref):
             raise self.refuse(path, f"is {_short(ref)}, but the offline server follows only local references "
                                     "such as '#/$defs/Name'; copy the schema under '$defs'")
         if ref in self.walking:
-            raise self.refuse(path, f"refers back to {ref!r}, a cycle the offline model cannot fill; nest a fixed "
-                                    "number of levels instead")
+            if any(step != "$ref" for step in path[self.walking[ref]:]):
+                return 0  # a tree (a Node whose children are Nodes): the engine stops it within a few levels
+            raise self.refuse(path, f"refers back to {ref!r}, a cycle of references with nothing in between to "
+                                    "fill; point one of them at a schema with properties")
         if ref in self.done:
             height, size = self.done[ref]
             self.size += size
             self.bounded(path, depth + height)
             return height
         target = self.target(ref, path)
-        self.walking.add(ref)
+        self.walking[ref] = len(path)
         before = self.size
         height = self.check(target, path, depth + 1, filled=True)
-        self.walking.discard(ref)
+        del self.walking[ref]
         self.done[ref] = (height, self.size - before)
         return height

@@ -12,10 +12,7 @@ def run_check(answer):
     return asyncio.run(check_time_tool(answer))
 
 
-@function_tool
-def get_time(city: str) -> str:
-    """Get the current time in a city."""
-    return f"It is 09:00 in {city}."
+get_time = check_time_tool.reference()  # the reference solution, from the package
 
 
 def test_accepts_a_right_answer(capsys):

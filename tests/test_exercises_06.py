@@ -9,23 +9,7 @@ import course_helpers.exercises.ex06_tool_calling_by_hand as ex06
 from course_helpers.exercises.ex06_tool_calling_by_hand import check_convert_currency_tool, check_tool_message
 from course_helpers.offline import Decision
 
-CONVERT_CURRENCY_TOOL = {
-    "type": "function",
-    "function": {
-        "name": "convert_currency",
-        "description": "Convert an amount of money from one currency to another.",
-        "parameters": {
-            "type": "object",
-            "properties": {
-                "amount": {"type": "number", "description": "How much money to convert."},
-                "from_currency": {"type": "string", "description": "The currency code to convert from, e.g. USD."},
-                "to_currency": {"type": "string", "description": "The currency code to convert to, e.g. EUR."},
-            },
-            "required": ["amount", "from_currency", "to_currency"],
-            "additionalProperties": False,
-        },
-    },
-}
+CONVERT_CURRENCY_TOOL = check_convert_currency_tool.reference()  # the reference solution, from the package
 
 
 def changed(**changes):
@@ -101,20 +85,7 @@ def test_convert_currency_tool_reports_what_the_model_called(capsys, monkeypatch
     assert "the offline model made the calls [] with your schema" in capsys.readouterr().out
 
 
-def tool_message(call, functions):
-    name, call_id = call["function"]["name"], call["id"]
-    if name not in functions:
-        return {"role": "tool", "tool_call_id": call_id,
-                "content": f"Error: there is no tool {name!r}; the tools are {', '.join(functions)}."}
-    try:
-        arguments = json.loads(call["function"]["arguments"])
-    except json.JSONDecodeError as error:
-        return {"role": "tool", "tool_call_id": call_id, "content": f"Error: the arguments are not valid JSON ({error})."}
-    try:
-        result = functions[name](**arguments)
-    except Exception as error:
-        return {"role": "tool", "tool_call_id": call_id, "content": f"Error: {name} failed: {error}"}
-    return {"role": "tool", "tool_call_id": call_id, "content": str(result)}
+tool_message = check_tool_message.reference()  # the reference solution, from the package
 
 
 def test_tool_message_accepts_a_right_answer(capsys):

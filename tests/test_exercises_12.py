@@ -15,10 +15,7 @@ def run_check(check, answer):
     return asyncio.run(check(answer))
 
 
-@input_guardrail
-def no_card_numbers(ctx, agent, input):
-    found = CARD.search(str(input))
-    return GuardrailFunctionOutput(output_info={"card_number": bool(found)}, tripwire_triggered=bool(found))
+no_card_numbers = check_card_guardrail.reference()  # the reference solution, from the package
 
 
 @input_guardrail
@@ -90,11 +87,7 @@ def test_card_checker_explains_a_typical_mistake(wrong, expected_hint, capsys):
     assert expected_hint in out
 
 
-@tool_output_guardrail
-def withhold_injections(data):
-    if re.search(r"ignore (all )?previous instructions", str(data.output), re.IGNORECASE):
-        return ToolGuardrailFunctionOutput.reject_content("Withheld: the page held instructions for the assistant.")
-    return ToolGuardrailFunctionOutput.allow()
+withhold_injections = check_injection_guardrail.reference()  # the reference solution, from the package
 
 
 @tool_output_guardrail

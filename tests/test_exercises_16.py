@@ -13,16 +13,7 @@ def check(checker, answer):
     return asyncio.run(checker(answer))
 
 
-class UsageLogger(RunHooks):
-    def __init__(self):
-        self.llm_calls, self.total_tokens, self.tools_used = 0, 0, []
-
-    async def on_llm_end(self, context, agent, response):
-        self.llm_calls += 1
-        self.total_tokens += response.usage.total_tokens
-
-    async def on_tool_start(self, context, agent, tool):
-        self.tools_used.append(tool.name)
+UsageLogger = check_usage_logger.reference()  # the reference solution, from the package
 
 
 class BlankUsageLogger(RunHooks):
@@ -93,29 +84,7 @@ def test_usage_logger_typical_mistakes(capsys, answer, hint):
     assert out.startswith("🤔 Not quite — ") and hint in out
 
 
-class ToolRecorder(TracingProcessor):
-    def __init__(self):
-        self.calls = []
-
-    def on_trace_start(self, trace):
-        pass
-
-    def on_trace_end(self, trace):
-        pass
-
-    def on_span_start(self, span):
-        pass
-
-    def on_span_end(self, span):
-        data = span.span_data
-        if data.type == "function":
-            self.calls.append((data.name, data.input, data.output))
-
-    def shutdown(self):
-        pass
-
-    def force_flush(self):
-        pass
+ToolRecorder = check_tool_recorder.reference()  # the reference solution, from the package
 
 
 class BlankRecorder(TracingProcessor):

@@ -89,16 +89,20 @@ def checker(blank_hint: str, *, value_answer: bool = False) -> Callable[[Callabl
     return decorate
 
 
-def reference_solution(check: Callable[..., Any]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def reference_solution(
+    check: Callable[..., Any], *, given: Callable[[], dict[str, Any]] | None = None
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Make the decorated function `check`'s reference solution, shown only when the learner asks.
 
     Its docstring is the nudge `check.hint()` prints; its body, up to the last line, is the answer cell
-    `check.solution()` prints; that last line returns what the notebook passes to `check`.
+    `check.solution()` prints; that last line returns what the notebook passes to `check`. Its parameters are
+    names the notebook defined before the exercise; `given()` makes them as the notebook does, for the tests.
     """
 
     def register(solution: Callable[..., Any]) -> Callable[..., Any]:
         if not isinstance(_definition(solution).body[-1], ast.Return):
             raise TypeError(f"{solution.__name__} must end with `return` and the checker's arguments.")
+        solution.given = given or dict  # type: ignore[attr-defined]
         check.reference = solution  # type: ignore[attr-defined]
         return solution
 
@@ -124,16 +128,16 @@ def _with_help(check: Callable[..., Any], exercise: str | None, blank_hint: str)
     return check
 
 
-def _show_hint(check: Callable[..., Any], blank_hint: str) -> None:
-    nudge = inspect.getdoc(check.reference) if check.reference else None  # type: ignore[attr-defined]
+def _show_hint(check: Any, blank_hint: str) -> None:
+    nudge = inspect.getdoc(check.reference) if check.reference else None
     print(f"💡 {nudge or blank_hint}")
 
 
-def _show_solution(check: Callable[..., Any]) -> None:
-    if check.reference is None:  # type: ignore[attr-defined]
+def _show_solution(check: Any) -> None:
+    if check.reference is None:
         print(f"This exercise has no reference solution yet; `{check.__name__}.hint()` gives a nudge.")
         return
-    print(f"# One way to pass {check.__name__} (yours may differ):\n{solution_source(check.reference)}")  # type: ignore[attr-defined]
+    print(f"# One way to pass {check.__name__} (yours may differ):\n{solution_source(check.reference)}")
 
 
 def _exercise_id(fn: Callable[..., Any]) -> str | None:

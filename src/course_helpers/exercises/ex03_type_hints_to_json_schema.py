@@ -9,7 +9,7 @@ from agents.exceptions import UserError
 from agents.function_schema import function_schema
 from pydantic import BaseModel, ValidationError
 
-from course_helpers.checks import Hint, checker
+from course_helpers.checks import reference_solution, Hint, checker
 
 __all__ = ["check_order_model", "check_book_table_tool"]
 
@@ -153,3 +153,49 @@ def _call_like_the_sdk(book_table: Any, strict: Any) -> str:
     if not isinstance(reply, str) or not reply:
         raise Hint(f"`book_table` should return a confirmation string, but it returned {reply!r}.")
     return "The SDK builds the tool schema you wanted, in strict mode too, and calling the tool works."
+
+
+# Reference solutions: shown only when the learner asks, with `check_x.hint()` and then `check_x.solution()`.
+from typing import Annotated, Literal, Optional
+
+from pydantic import Field
+
+
+@reference_solution(check_order_model)
+def _order():
+    """Each field is `name: type = default`. `Literal["small", "medium", "large"]` allows only those strings,
+    `Field(default=1, ge=1, le=10)` adds bounds and `Field(description=...)` a description, and `Optional[str] = None`
+    makes a field that may be missing. A field without a default is required."""
+
+    class Order(BaseModel):
+        drink: str = Field(description="What to drink, for example 'latte'.")
+        quantity: int = Field(default=1, ge=1, le=10)
+        size: Literal["small", "medium", "large"] = "medium"
+        note: Optional[str] = None
+
+    return Order
+
+
+@reference_solution(check_book_table_tool)
+def _book_table():
+    """`function_schema` reads the signature: plain hints for types, `Annotated[int, Field(ge=1, le=12)]` for bounds,
+    `Literal[...]` for a fixed set of values, a default for what is optional; the docstring's summary describes the
+    tool and its `Args:` section describes each parameter."""
+
+    def book_table(
+        restaurant: str,
+        party_size: Annotated[int, Field(ge=1, le=12)],
+        time: Literal["18:00", "19:00", "20:00"],
+        notes: Optional[str] = None,
+    ) -> str:
+        """Book a table at a restaurant.
+
+        Args:
+            restaurant: Name of the restaurant.
+            party_size: How many people are coming.
+            time: When the party arrives.
+            notes: Anything the restaurant should know, such as allergies.
+        """
+        return f"Booked {restaurant} for {party_size} at {time}."
+
+    return book_table

@@ -7,7 +7,7 @@ import contextlib
 import inspect
 from typing import Any
 
-from course_helpers.checks import Hint, checker
+from course_helpers.checks import reference_solution, Hint, checker
 
 __all__ = ["check_fetch_all", "check_fetch_with_timeout"]
 
@@ -136,3 +136,31 @@ async def _expect_awaited(result: Any, name: str) -> None:
                 await future
     if pending:
         raise Hint(f"`{name}` returned something still waiting to run: put `await` in front of it.")
+
+
+# Reference solutions: shown only when the learner asks, with `check_x.hint()` and then `check_x.solution()`.
+
+
+@reference_solution(check_fetch_all)
+def _fetch_all():
+    """Calling an async function only makes a coroutine; `asyncio.gather(*coroutines)` runs them all at once and
+    returns their results in the order you passed them, whatever order they finish in."""
+
+    async def fetch_all(fetch, ids):
+        return await asyncio.gather(*(fetch(item_id) for item_id in ids))
+
+    return fetch_all
+
+
+@reference_solution(check_fetch_with_timeout)
+def _fetch_with_timeout():
+    """`asyncio.wait_for(coroutine, timeout=seconds)` raises `TimeoutError` when time runs out, and cancels the
+    coroutine it was waiting for; catch the error and return the string."""
+
+    async def fetch_with_timeout(fetch, item_id, seconds):
+        try:
+            return await asyncio.wait_for(fetch(item_id), timeout=seconds)
+        except TimeoutError:  # wait_for has already cancelled the slow fetch
+            return "timed out"
+
+    return fetch_with_timeout

@@ -8,7 +8,7 @@ from typing import Any, Callable
 import httpx
 import openai
 
-from course_helpers.checks import Hint, checker
+from course_helpers.checks import reference_solution, Hint, checker
 from course_helpers.endpoints import ChatEndpoint
 from course_helpers.model_ids import OFFLINE_MODEL_ID
 from course_helpers.server import start_server
@@ -100,3 +100,36 @@ def _reason(error: Exception) -> str:
         message = str(error)
     status = getattr(response, "status_code", "an error")
     return f"{status}: {message}"
+
+
+# Reference solutions: shown only when the learner asks, with `check_x.hint()` and then `check_x.solution()`.
+
+
+@reference_solution(check_ask)
+def _ask():
+    """It is one POST: the JSON body holds `model` and `messages`, the key goes in `Authorization: Bearer ...`, and
+    the text is `response.json()["choices"][0]["message"]["content"]`. `response.raise_for_status()` raises on a
+    refusal (a 4xx or 5xx status)."""
+
+    def ask(endpoint, messages):
+        response = httpx.post(
+            f"{endpoint.base_url}/chat/completions",
+            json={"model": endpoint.model, "messages": messages},
+            headers={"Authorization": f"Bearer {endpoint.api_key}"},
+            timeout=30,
+        )
+        response.raise_for_status()  # a refused request raises instead of returning an error body as the answer
+        return response.json()["choices"][0]["message"]["content"]
+
+    return ask
+
+
+@reference_solution(check_next_messages)
+def _next_messages():
+    """The server remembers nothing, so each request carries the system message, then the whole history, then the
+    new user message. Build a new list (`[first, *history, last]`) instead of appending to `history`."""
+
+    def next_messages(system_prompt, history, user_text):
+        return [{"role": "system", "content": system_prompt}, *history, {"role": "user", "content": user_text}]
+
+    return next_messages

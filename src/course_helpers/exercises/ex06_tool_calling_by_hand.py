@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
-from course_helpers.checks import Hint, checker, listed
+from course_helpers.checks import reference_solution, Hint, checker, listed
 from course_helpers.offline import Message, ToolSpec, decide
 
 _CURRENCY_FIELDS = {"amount": "number", "from_currency": "string", "to_currency": "string"}
@@ -118,3 +118,55 @@ def check_tool_message(tool_message: Callable[[dict[str, Any], dict[str, Callabl
         if not all(needle.lower() in content.lower() for needle in needles):
             raise Hint(f"for {case} the content was {content!r}, but it should {hint}.")
     return "every call gets a `tool` message: the result, or an error the model can act on."
+
+
+# Reference solutions: shown only when the learner asks, with `check_x.hint()` and then `check_x.solution()`.
+
+
+@reference_solution(check_convert_currency_tool)
+def _convert_currency_tool():
+    """A Chat Completions tool is `{"type": "function", "function": {"name", "description", "parameters"}}`, where
+    `parameters` is a JSON schema: `"type": "object"`, a `properties` entry per parameter (each with its `type` and
+    `description`), `required`, and `"additionalProperties": False` to allow no other arguments."""
+
+    convert_currency_tool = {
+        "type": "function",
+        "function": {
+            "name": "convert_currency",
+            "description": "Convert an amount of money from one currency to another.",
+            "parameters": {
+                "type": "object",
+                "properties": {
+                    "amount": {"type": "number", "description": "How much money to convert."},
+                    "from_currency": {"type": "string", "description": "The currency code to convert from, e.g. USD."},
+                    "to_currency": {"type": "string", "description": "The currency code to convert to, e.g. EUR."},
+                },
+                "required": ["amount", "from_currency", "to_currency"],
+                "additionalProperties": False,
+            },
+        },
+    }
+    return convert_currency_tool
+
+
+@reference_solution(check_tool_message)
+def _tool_message():
+    """Every call must get an answer with its `tool_call_id`, even a bad one, or the next request is rejected. Handle
+    the three problems in the order they can happen: the name, then `json.loads`, then the call itself."""
+
+    def tool_message(call, functions):
+        name, call_id = call["function"]["name"], call["id"]
+        if name not in functions:
+            content = f"Error: there is no tool {name!r}; the tools are {', '.join(functions)}."
+            return {"role": "tool", "tool_call_id": call_id, "content": content}
+        try:
+            arguments = json.loads(call["function"]["arguments"])
+        except json.JSONDecodeError as error:
+            return {"role": "tool", "tool_call_id": call_id, "content": f"Error: the arguments are not JSON ({error})."}
+        try:
+            result = functions[name](**arguments)
+        except Exception as error:  # the model reads the message and can try again
+            return {"role": "tool", "tool_call_id": call_id, "content": f"Error: {name} failed: {error}"}
+        return {"role": "tool", "tool_call_id": call_id, "content": str(result)}
+
+    return tool_message

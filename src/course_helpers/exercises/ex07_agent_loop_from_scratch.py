@@ -10,7 +10,7 @@ from typing import Any
 from agents import Agent, RunConfig, Runner, UserError, function_tool
 from agents.run_config import ModelInputData
 
-from course_helpers.checks import Hint, checker
+from course_helpers.checks import reference_solution, Hint, checker
 from course_helpers.offline import OfflineModel
 
 _Reply = Callable[[list[dict[str, Any]]], dict[str, Any]]
@@ -201,3 +201,39 @@ async def check_keep_current_turn(keep_current_turn: Callable[[Any], Any]) -> st
     if "Oslo" not in str(result.final_output):
         raise Hint(f"the run should answer about Oslo; it answered {result.final_output!r}.")
     return "the model saw only the current turn, with its tool call and output, and still answered."
+
+
+# Reference solutions: shown only when the learner asks, with `check_x.hint()` and then `check_x.solution()`.
+
+
+@reference_solution(check_agent_loop)
+def _agent_loop():
+    """A `for` loop over `range(max_turns)`: call the model, append its reply, return `reply["content"]` when there
+    are no `tool_calls`, else append one `tool` message per call (with its `tool_call_id`). Raise after the loop."""
+
+    def agent_loop(call_model, question, functions, max_turns=5):
+        messages = [{"role": "user", "content": question}]
+        for _ in range(max_turns):
+            reply = call_model(messages)
+            messages.append(reply)
+            if not reply.get("tool_calls"):
+                return reply["content"]
+            for call in reply["tool_calls"]:  # answer every call, or the next request is rejected
+                output = functions[call["function"]["name"]](**json.loads(call["function"]["arguments"]))
+                messages.append({"role": "tool", "tool_call_id": call["id"], "content": str(output)})
+        raise RuntimeError(f"no final answer after {max_turns} model calls")
+
+    return agent_loop
+
+
+@reference_solution(check_keep_current_turn)
+def _keep_current_turn():
+    """`data.model_data` holds `input` (a list of item dicts) and `instructions`. Find the index of the last item whose
+    `"role"` is `"user"` and keep the list from there on; return a new `ModelInputData`."""
+
+    def keep_current_turn(data):
+        items = data.model_data.input
+        start = max(index for index, item in enumerate(items) if item.get("role") == "user")
+        return ModelInputData(input=items[start:], instructions=data.model_data.instructions)
+
+    return keep_current_turn

@@ -6,9 +6,9 @@ import inspect
 from dataclasses import dataclass
 from typing import Any
 
-from agents import Agent, FunctionTool, ModelSettings, RunContextWrapper, Runner, function_tool
+from agents import Agent, FunctionTool, ModelSettings, RunContextWrapper, Runner, ToolCallItem, function_tool
 
-from course_helpers.checks import Hint, checker, offline_run_config
+from course_helpers.checks import reference_solution, Hint, checker, offline_run_config
 
 _TWO_TOOLS_QUESTION = "What is the weather in Tokyo and the time in Paris?"
 
@@ -109,3 +109,47 @@ async def check_loyalty_instructions(loyalty_instructions: Any) -> str:
             raise Hint(f"for {user.name} with {user.loyalty_points} points you returned {text!r}, which lacks "
                        f"{' and '.join(missing)}: read them from `wrapper.context`.")
     return "the instructions name each user and their points, read from the context on every turn."
+
+
+# Reference solutions: shown only when the learner asks, with `check_x.hint()` and then `check_x.solution()`.
+@dataclass
+class UserInfo:  # as the notebook defines it above the exercises
+    name: str
+    city: str
+    loyalty_points: int
+
+
+@reference_solution(check_tools_called)
+def _tools_called():
+    """`result.new_items` lists what the run produced, in order; the tool calls are the `ToolCallItem`s, and each
+    one's `raw_item.name` is the tool's name."""
+
+    def tools_called(result):
+        return [item.raw_item.name for item in result.new_items if isinstance(item, ToolCallItem)]
+
+    return tools_called
+
+
+@reference_solution(check_home_city_tool)
+def _home_city_tool():
+    """A tool whose first parameter is a `RunContextWrapper` gets the run's context from the runner, not from the
+    model: the model sees a tool with no parameters. Read the city from `wrapper.context.city`."""
+
+    @function_tool
+    def get_home_city(wrapper: RunContextWrapper[UserInfo]) -> str:
+        """Look up the signed-in user's home city."""
+        return f"{wrapper.context.name} lives in {wrapper.context.city}."
+
+    return get_home_city
+
+
+@reference_solution(check_loyalty_instructions)
+def _loyalty_instructions():
+    """Instructions can be a function `(wrapper, agent) -> str`, called before every model call; the user is
+    `wrapper.context`, so the same agent gets different instructions for different users."""
+
+    def loyalty_instructions_for(wrapper, agent):
+        user = wrapper.context
+        return f"You help {user.name}, who has {user.loyalty_points} loyalty points."
+
+    return loyalty_instructions_for

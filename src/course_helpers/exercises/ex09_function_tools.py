@@ -19,7 +19,7 @@ from agents import (
     function_tool,
 )
 
-from course_helpers.checks import Hint, checker, listed, offline_run_config
+from course_helpers.checks import reference_solution, Hint, checker, listed, offline_run_config
 
 _CURRENCIES = {"EUR", "GBP", "JPY"}
 _CONVERT_QUESTION = "Convert 100 US dollars to GBP."
@@ -94,3 +94,42 @@ async def check_stop_after_booking(stop_after_booking: Any) -> str:
         raise Hint("after check_availability the run stopped too: return `ToolsToFinalOutputResult("
                    "is_final_output=False)` unless a result's `tool.name` is 'book_table'.")
     return "the run ends with book_table's output, and the model still answers after check_availability."
+
+
+# Reference solutions: shown only when the learner asks, with `check_x.hint()` and then `check_x.solution()`.
+from typing import Literal
+
+RATES = {"EUR": 0.9, "GBP": 0.8, "JPY": 150.0}  # as the exercise cell defines them
+
+
+@reference_solution(check_convert_currency)
+def _convert_currency():
+    """`Literal["EUR", "GBP", "JPY"]` becomes an `enum` in the schema, so the model can send only those three; the
+    docstring's first line describes the tool and its `Args:` section describes each parameter."""
+
+    @function_tool
+    def convert_currency(amount: float, currency: Literal["EUR", "GBP", "JPY"]) -> str:
+        """Convert an amount of US dollars to another currency.
+
+        Args:
+            amount: How many US dollars to convert.
+            currency: The currency to convert to.
+        """
+        return f"{amount} USD is {amount * RATES[currency]} {currency}."
+
+    return convert_currency
+
+
+@reference_solution(check_stop_after_booking)
+def _stop_after_booking():
+    """The runner passes the tool results of this turn; each has `.tool.name` and `.output`. Return
+    `ToolsToFinalOutputResult(is_final_output=True, final_output=...)` to end the run, or `is_final_output=False`
+    to let the model see the output and answer."""
+
+    def stop_after_booking(context, results):
+        for result in results:
+            if result.tool.name == "book_table":
+                return ToolsToFinalOutputResult(is_final_output=True, final_output=result.output)
+        return ToolsToFinalOutputResult(is_final_output=False)
+
+    return stop_after_booking

@@ -8,7 +8,7 @@ from agents import Agent, AgentOutputSchema, ModelBehaviorError, Runner, UserErr
 from agents.testing import ScriptedModel, assistant_message
 from pydantic import BaseModel
 
-from course_helpers.checks import Hint, checker, offline_run_config
+from course_helpers.checks import reference_solution, Hint, checker, offline_run_config
 
 _FIELDS = ["title", "rating", "sentiment", "highlights"]
 _SENTIMENTS = {"positive", "negative", "mixed"}
@@ -88,3 +88,39 @@ async def check_ask_or_none(ask_or_none: Any) -> str:
         return "valid answers come back typed, invalid ones give None, and other errors still raise."
     raise Hint("a ConnectionError from the provider was swallowed: catch only ModelBehaviorError, "
                "so real outages still raise.")
+
+
+# Reference solutions: shown only when the learner asks, with `check_x.hint()` and then `check_x.solution()`.
+from typing import Literal
+
+
+@reference_solution(check_movie_review)
+def _movie_review():
+    """Text is `str`, a bounded whole number is `int = Field(ge=1, le=5)`, a fixed set of words is
+    `Literal["positive", "negative", "mixed"]`, and a list of strings is `list[str]`. Give no defaults: strict
+    schemas make every field required anyway."""
+
+    from pydantic import Field  # for the rating's bounds
+
+    class MovieReview(BaseModel):
+        title: str
+        rating: int = Field(ge=1, le=5)
+        sentiment: Literal["positive", "negative", "mixed"]
+        highlights: list[str]
+
+    return MovieReview
+
+
+@reference_solution(check_ask_or_none)
+def _ask_or_none():
+    """When the model's answer does not fit `output_type`, `Runner.run` raises `ModelBehaviorError`. Catch that
+    one exception and return `None`; let every other exception through."""
+
+    async def ask_or_none(agent, question):
+        try:
+            result = await Runner.run(agent, question)
+        except ModelBehaviorError:  # only a bad answer; a provider that is down should still raise
+            return None
+        return result.final_output
+
+    return ask_or_none

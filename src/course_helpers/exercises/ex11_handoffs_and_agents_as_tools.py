@@ -6,7 +6,7 @@ from typing import Any
 
 from agents import Agent, FunctionTool, Handoff, Runner, ToolCallItem, ToolCallOutputItem
 
-from course_helpers.checks import Hint, checker, offline_run_config
+from course_helpers.checks import reference_solution, Hint, checker, offline_run_config
 from course_helpers.offline.text import content_words
 
 __all__ = ["check_orchestrator", "check_shipping_handoff"]
@@ -81,3 +81,70 @@ async def check_orchestrator(support_orchestrator: Any) -> str:
         if not any(str(output).strip() for output in outputs):
             raise Hint(f"{name!r} returned nothing; the specialist's final answer should come back as the tool result.")
     return "the orchestrator called both specialists as tools and kept the conversation (it is `last_agent`)."
+
+
+# Reference solutions: shown only when the learner asks, with `check_x.hint()` and then `check_x.solution()`.
+from agents import function_tool
+
+
+def _notebook_agents() -> dict[str, Any]:
+    """The specialists and the triage agent as notebook 11 defines them before its exercises."""
+
+    @function_tool
+    def look_up_invoice(invoice_number: int) -> str:
+        """Look up an invoice by its number."""
+        return f"Invoice {invoice_number}: 49.00 EUR, charged twice on 3 May; the duplicate charge is being reversed."
+
+    @function_tool
+    def check_service_status() -> str:
+        """Check whether the app and the website are up."""
+        return "The app and the website are up; nothing has been down in the last 24 hours."
+
+    @function_tool
+    def issue_refund(order_number: int) -> str:
+        """Refund an order in full."""
+        return f"Refund issued for order {order_number}."
+
+    billing_agent = Agent(name="Billing agent", instructions="Answer questions about invoices and charges.",
+                          handoff_description="Invoices, charges and payments.", tools=[look_up_invoice])
+    tech_agent = Agent(name="Technical support agent", instructions="Help with errors, crashes and outages.",
+                       handoff_description="Errors, crashes, login problems and outages.", tools=[check_service_status])
+    refunds_agent = Agent(name="Refunds agent", instructions="Refund orders that arrived damaged or late.",
+                          handoff_description="Refunds for damaged or late deliveries.", tools=[issue_refund])
+    triage_agent = Agent(name="Triage agent",
+                         instructions="Find out what the customer needs and hand off to the right specialist.",
+                         handoffs=[billing_agent, tech_agent, refunds_agent])
+    return {"billing_agent": billing_agent, "refunds_agent": refunds_agent, "triage_agent": triage_agent}
+
+
+@reference_solution(check_shipping_handoff, given=lambda: {"triage_agent": _notebook_agents()["triage_agent"]})
+def _shipping_handoff(triage_agent):
+    """The triage model picks a specialist by its name and `handoff_description`, so describe what the Shipping
+    agent handles in the words customers use. `triage_agent.clone(handoffs=[...])` needs a new list holding the
+    old handoffs and the new one."""
+
+    shipping_agent = Agent(
+        name="Shipping agent",
+        instructions="Answer questions about parcels, tracking and delivery dates.",
+        handoff_description="Parcels, tracking numbers and delivery dates.",
+    )
+    triage_with_shipping = triage_agent.clone(handoffs=[*triage_agent.handoffs, shipping_agent])
+    return triage_with_shipping
+
+
+@reference_solution(check_orchestrator, given=_notebook_agents)
+def _orchestrator(billing_agent, refunds_agent, triage_agent):
+    """`agent.as_tool(tool_name=..., tool_description=...)` turns a specialist into a tool the orchestrator calls
+    and gets an answer back from, so it stays in charge; put both in `tools=[...]`, and give it no `handoffs`."""
+
+    support_orchestrator = Agent(
+        name="Support orchestrator",
+        instructions="Use your tools to answer the customer.",
+        tools=[
+            refunds_agent.as_tool(tool_name="refund_order",
+                                  tool_description="Refund an order that arrived damaged or late."),
+            billing_agent.as_tool(tool_name="answer_billing_question",
+                                  tool_description="Answer a billing question about an invoice or a charge."),
+        ],
+    )
+    return support_orchestrator

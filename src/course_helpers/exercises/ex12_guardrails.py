@@ -17,7 +17,7 @@ from agents import (
 )
 from agents.testing import ModelCall, ModelStep, ScriptedModel, assistant_message, function_call
 
-from course_helpers.checks import Hint, checker, is_blank, offline_run_config
+from course_helpers.checks import reference_solution, Hint, checker, is_blank, offline_run_config
 
 __all__ = ["check_card_guardrail", "check_injection_guardrail"]
 
@@ -134,3 +134,42 @@ async def _run_obedient_model(guardrail: ToolOutputGuardrail[Any], page: str) ->
         raise Hint(f"the guardrail returned nothing for one page; {_RETURN_ALLOW}.") from None
     seen = next(str(item["output"]) for item in model.calls[1].input if item.get("type") == "function_call_output")
     return seen, transfers
+
+
+# Reference solutions: shown only when the learner asks, with `check_x.hint()` and then `check_x.solution()`.
+import re
+
+from agents import GuardrailFunctionOutput, ToolGuardrailFunctionOutput, input_guardrail, tool_output_guardrail
+
+
+@reference_solution(check_card_guardrail)
+def _card_guardrail():
+    """A regular expression can say "four digits, an optional space or dash, three times, then four digits":
+    `(?:\\d{4}[ -]?){3}\\d{4}`, with `\\b` at both ends so it does not match inside a longer number. Return
+    `GuardrailFunctionOutput(output_info=..., tripwire_triggered=...)`."""
+
+    import re
+
+    CARD = re.compile(r"\b(?:\d{4}[ -]?){3}\d{4}\b")
+
+    @input_guardrail
+    def no_card_numbers(ctx, agent, input) -> GuardrailFunctionOutput:
+        found = CARD.search(str(input))  # str() covers both a string and a list of input items
+        return GuardrailFunctionOutput(output_info={"card_number": bool(found)}, tripwire_triggered=bool(found))
+
+    return no_card_numbers
+
+
+@reference_solution(check_injection_guardrail)
+def _injection_guardrail():
+    """The tool's output is `data.output`. `ToolGuardrailFunctionOutput.reject_content(message)` gives the model your
+    message instead of the output and the run goes on; `ToolGuardrailFunctionOutput.allow()` lets it through.
+    `re.IGNORECASE` covers every letter case."""
+
+    @tool_output_guardrail
+    def withhold_injections(data) -> ToolGuardrailFunctionOutput:
+        if re.search(r"ignore (all )?previous instructions", str(data.output), re.IGNORECASE):
+            return ToolGuardrailFunctionOutput.reject_content("Withheld: the page held instructions for the assistant.")
+        return ToolGuardrailFunctionOutput.allow()
+
+    return withhold_injections

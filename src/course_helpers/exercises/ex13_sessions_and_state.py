@@ -9,7 +9,7 @@ from typing import Any
 from agents import Agent, Runner, SQLiteSession
 from agents.items import RunItemBase
 
-from course_helpers.checks import Hint, checker, offline_run_config
+from course_helpers.checks import reference_solution, Hint, checker, offline_run_config
 
 __all__ = ["check_continue_conversation", "check_undo_last_turn"]
 
@@ -135,3 +135,30 @@ async def check_undo_last_turn(undo_last_turn: Any) -> str:
     if await _after_undo(undo_last_turn, []) != []:
         raise Hint("an empty session should stay empty.")
     return "the last turn (user message, tool call, tool output and reply) is gone; the first turn stays."
+
+
+# Reference solutions: shown only when the learner asks, with `check_x.hint()` and then `check_x.solution()`.
+
+
+@reference_solution(check_continue_conversation)
+def _continue_conversation():
+    """`result.to_input_list()` gives the whole conversation of a run, the input it was given and every item it
+    added, as input items; add one `{"role": "user", "content": ...}` dict after them, in a new list."""
+
+    def continue_conversation(result, message):
+        return result.to_input_list() + [{"role": "user", "content": message}]
+
+    return continue_conversation
+
+
+@reference_solution(check_undo_last_turn)
+def _undo_last_turn():
+    """Pop items from the newest end in a loop; stop after popping an item whose `"role"` is `"user"` (use
+    `item.get("role")`, since tool items have none), or when `pop_item()` returns `None`."""
+
+    async def undo_last_turn(session):
+        while (item := await session.pop_item()) is not None:
+            if item.get("role") == "user":  # the turn's first item: everything after it is gone too
+                break
+
+    return undo_last_turn

@@ -9,7 +9,7 @@ from typing import Any
 
 from agents import Agent, RunContextWrapper
 
-from course_helpers.checks import Hint, checker
+from course_helpers.checks import reference_solution, Hint, checker
 from course_helpers.memory import Memory, MemoryStore
 
 __all__ = ["check_forget_about", "check_memory_instructions"]
@@ -138,3 +138,34 @@ def check_forget_about(forget_about: Any) -> str:
         if forgotten != len(_GARDEN):
             raise Hint(f"the memories are gone, but return how many you forgot ({len(_GARDEN)}), not {forgotten!r}.")
     return "all 7 memories about roses are forgotten, the others stay, and the count is right."
+
+
+# Reference solutions: shown only when the learner asks, with `check_x.hint()` and then `check_x.solution()`.
+
+
+@reference_solution(check_memory_instructions)
+def _memory_instructions():
+    """Search with the user's message: `ctx.context.store.search(ctx.context.message, limit=3)`. Put each memory's
+    `.text` on a line of the instructions, and write a sentence of your own for when the search finds nothing."""
+
+    def memory_instructions(ctx, agent):
+        memories = ctx.context.store.search(ctx.context.message, limit=3)
+        known = "\n".join(f"- {memory.text}" for memory in memories) or "- nothing relevant yet"
+        return f"You are a helpful assistant. What you remember about the user:\n{known}"
+
+    return memory_instructions
+
+
+@reference_solution(check_forget_about)
+def _forget_about():
+    """`store.search(topic)` returns at most `limit` memories (5 by default), so one search may not find them all:
+    search again until it finds nothing, forgetting each memory by its `.id` and counting."""
+
+    def forget_about(store, topic):
+        forgotten = 0
+        while found := store.search(topic):  # search again: each search returns at most 5
+            for memory in found:
+                forgotten += store.forget(memory.id)
+        return forgotten
+
+    return forget_about

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from agents import Agent, RunResultStreaming, function_tool
+from agents import Agent, RunResultStreaming, Runner, function_tool
 from openai.types.responses import ResponseTextDeltaEvent
 from pydantic import PrivateAttr
 
-from course_helpers.checks import Hint, checker
+from course_helpers.checks import reference_solution, Hint, checker
 from course_helpers.offline import OfflineModel
 
 __all__ = ["check_preview", "check_stream_reply"]
@@ -120,3 +120,46 @@ async def check_preview(preview: Any) -> str:
                 "`stream_events()` (no `break`; the loop ends by itself), as the SDK's `cancel` docstring asks."
             )
     return "preview stops the stream after the words you asked for, and the run ends without a final output."
+
+
+# Reference solutions: shown only when the learner asks, with `check_x.hint()` and then `check_x.solution()`.
+
+
+@reference_solution(check_stream_reply)
+def _stream_reply():
+    """`Runner.run_streamed(...)` returns at once (no `await`); `async for event in result.stream_events():` gives
+    the events. The text pieces are the events with `event.type == "raw_response_event"` whose `event.data` is a
+    `ResponseTextDeltaEvent`; add up their `event.data.delta`."""
+
+    from openai.types.responses import ResponseTextDeltaEvent
+
+    async def stream_reply(agent, message):
+        result = Runner.run_streamed(agent, message)
+        text = ""
+        async for event in result.stream_events():
+            if event.type == "raw_response_event" and isinstance(event.data, ResponseTextDeltaEvent):
+                text += event.data.delta
+        return text
+
+    return stream_reply
+
+
+@reference_solution(check_preview)
+def _preview():
+    """Count the text deltas as they arrive and call `result.cancel()` when you have seen `words` of them. Keep
+    reading the stream after cancelling (do not `break`): it ends by itself, and the run is cleaned up."""
+
+    from openai.types.responses import ResponseTextDeltaEvent
+
+    async def preview(agent, message, words):
+        result = Runner.run_streamed(agent, message)
+        text, seen = "", 0
+        async for event in result.stream_events():
+            if event.type == "raw_response_event" and isinstance(event.data, ResponseTextDeltaEvent):
+                text += event.data.delta
+                seen += 1
+                if seen == words:
+                    result.cancel()  # the stream still ends on its own, so the loop finishes
+        return text, result
+
+    return preview

@@ -11,7 +11,7 @@ from agents.lifecycle import RunHooksBase  # `RunHooks` is RunHooksBase[...], wh
 from agents.tracing import Span, Trace, get_trace_provider, set_trace_provider
 from agents.tracing.provider import DefaultTraceProvider
 
-from course_helpers.checks import Hint, checker, offline_run_config
+from course_helpers.checks import reference_solution, Hint, checker, offline_run_config
 from course_helpers.offline import OfflineModel
 
 __all__ = ["check_tool_recorder", "check_usage_logger"]
@@ -141,3 +141,59 @@ async def check_tool_recorder(ToolRecorder: Any) -> str:
                    "`span.span_data.type == 'function'`.")
     raise Hint(f"expected {_EXPECTED_CALLS} (in any order), got {calls}: keep "
                "`(span.span_data.name, span.span_data.input, span.span_data.output)` for each function span.")
+
+
+# Reference solutions: shown only when the learner asks, with `check_x.hint()` and then `check_x.solution()`.
+from agents import RunHooks
+
+
+@reference_solution(check_usage_logger)
+def _usage_logger():
+    """Subclass `RunHooks` and override the two methods you need, both `async def`: `on_llm_end(self, context,
+    agent, response)` and `on_tool_start(self, context, agent, tool)`. Set the counters in `__init__`."""
+
+    class UsageLogger(RunHooks):
+        def __init__(self):
+            self.llm_calls, self.total_tokens, self.tools_used = 0, 0, []
+
+        async def on_llm_end(self, context, agent, response):
+            self.llm_calls += 1
+            self.total_tokens += response.usage.total_tokens
+
+        async def on_tool_start(self, context, agent, tool):
+            self.tools_used.append(tool.name)
+
+    return UsageLogger
+
+
+@reference_solution(check_tool_recorder)
+def _tool_recorder():
+    """A `TracingProcessor` has six methods: `on_trace_start`, `on_trace_end`, `on_span_start`, `on_span_end`,
+    `shutdown` and `force_flush`. Only `on_span_end(self, span)` does work: keep spans whose `span.span_data.type`
+    is `"function"`."""
+
+    class ToolRecorder(TracingProcessor):
+        def __init__(self):
+            self.calls = []
+
+        def on_trace_start(self, trace):
+            pass
+
+        def on_trace_end(self, trace):
+            pass
+
+        def on_span_start(self, span):
+            pass
+
+        def on_span_end(self, span):
+            data = span.span_data
+            if data.type == "function":  # a tool call; other spans are model calls, agents, handoffs
+                self.calls.append((data.name, data.input, data.output))
+
+        def shutdown(self):
+            pass
+
+        def force_flush(self):
+            pass
+
+    return ToolRecorder

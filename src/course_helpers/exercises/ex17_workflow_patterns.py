@@ -7,11 +7,11 @@ import inspect
 import json
 from typing import Any
 
-from agents import Agent, function_tool, trace
+from agents import Agent, Runner, function_tool, trace
 from agents.testing import ModelStep, ScriptedModel, assistant_message
 from pydantic import BaseModel
 
-from course_helpers.checks import Hint, checker
+from course_helpers.checks import reference_solution, Hint, checker
 from course_helpers.offline import OfflineModel
 
 __all__ = ["ROOMS", "RoomBooking", "check_room_gate", "check_run_all", "check_stuck_loop"]
@@ -154,3 +154,64 @@ async def check_stuck_loop(write_until_approved_or_stuck: Any) -> str:
             f"3, False); it ran {calls} rounds and returned {result!r}."
         )
     return "the loop stops when the judge passes, when the feedback repeats, and at the round limit."
+
+
+# Reference solutions: shown only when the learner asks, with `check_x.hint()` and then `check_x.solution()`.
+
+
+@reference_solution(check_room_gate)
+def _room_gate():
+    """Check the three rules one after another and return a sentence at the first one broken: is `booking.room` a
+    key of `ROOMS`, is `1 <= booking.hours <= 4`, is `booking.people` at most `ROOMS[booking.room]`? Return `None`
+    when all three hold."""
+
+    def room_gate(booking: RoomBooking) -> str | None:
+        if booking.room not in ROOMS:  # first, so ROOMS[booking.room] below cannot fail
+            return f"there is no room called {booking.room}; the rooms are {', '.join(ROOMS)}."
+        if not 1 <= booking.hours <= 4:
+            return f"a booking lasts 1 to 4 hours, not {booking.hours}."
+        if booking.people > ROOMS[booking.room]:
+            return f"{booking.room} holds {ROOMS[booking.room]} people, not {booking.people}."
+        return None
+
+    return room_gate
+
+
+@reference_solution(check_run_all)
+def _run_all():
+    """Make one `asyncio.Semaphore(limit)`, write a small `async def run_one(request)` that does the run inside
+    `async with semaphore:`, and `await asyncio.gather(...)` one `run_one` per request: gather keeps their order."""
+
+    import asyncio
+
+    async def run_all(agent, requests, limit):
+        semaphore = asyncio.Semaphore(limit)
+
+        async def run_one(request):
+            async with semaphore:  # at most `limit` runs get past this line at once
+                return (await Runner.run(agent, request)).final_output
+
+        return await asyncio.gather(*(run_one(request) for request in requests))
+
+    return run_all
+
+
+@reference_solution(check_stuck_loop)
+def _stuck_loop():
+    """Start from `write_until_approved` and keep one more variable, the last round's feedback (`None` at first).
+    After a failed verdict, return `(draft, round, False)` when its feedback equals the last one; else remember it."""
+
+    async def write_until_approved_or_stuck(task, writer, judge, max_rounds=5):
+        prompt, last_feedback = task, None
+        for round_number in range(1, max_rounds + 1):
+            draft = (await Runner.run(writer, prompt)).final_output
+            verdict = (await Runner.run(judge, draft)).final_output
+            if verdict.passed:
+                return draft, round_number, True
+            if verdict.feedback == last_feedback:  # same complaint twice: another round would not help
+                return draft, round_number, False
+            last_feedback = verdict.feedback
+            prompt = f"{task}\nYour last draft: {draft}\nFix this: {verdict.feedback}"
+        return draft, max_rounds, False
+
+    return write_until_approved_or_stuck

@@ -8,7 +8,7 @@ from typing import Any
 from agents import Agent, RunContextWrapper
 from agents.mcp import ToolFilterContext
 
-from course_helpers.checks import Hint, checker
+from course_helpers.checks import reference_solution, Hint, checker
 
 __all__ = ["check_front_desk_filter", "check_reading_list"]
 
@@ -110,3 +110,41 @@ async def check_reading_list(reading_list: Any) -> str:
             f"after adding Dracula and Emma the resource reads {seen['text']!r}; it should list every book added."
         )
     return "add_book adds to the list, and reading-list://books shows it, over a real MCP connection."
+
+
+# Reference solutions: shown only when the learner asks, with `check_x.hint()` and then `check_x.solution()`.
+
+
+@reference_solution(check_front_desk_filter)
+def _front_desk_filter():
+    """A tool filter returns `True` to show a tool. Show every tool except `reserve_copy`, and show that one only when
+    `context.agent.name == "Front desk"`."""
+
+    def front_desk_only(context, tool) -> bool:
+        return tool.name != "reserve_copy" or context.agent.name == "Front desk"
+
+    return front_desk_only
+
+
+@reference_solution(check_reading_list)
+def _reading_list():
+    """Decorate plain functions on the server: `@reading_list.tool()` for `add_book` (the docstring becomes the
+    tool's description) and `@reading_list.resource("reading-list://books")` for a function returning the text.
+    Keep the books in a list defined next to them."""
+
+    from mcp.server.mcpserver import MCPServer
+
+    reading_list = MCPServer("Reading list", log_level="WARNING")
+    books: list[str] = []
+
+    @reading_list.tool()
+    def add_book(book_name: str) -> str:
+        """Add a book to the reading list."""
+        books.append(book_name)
+        return f"Added {book_name}."
+
+    @reading_list.resource("reading-list://books")
+    def list_books() -> str:
+        return "\n".join(books)
+
+    return reading_list

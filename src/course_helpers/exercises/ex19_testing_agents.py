@@ -8,7 +8,7 @@ from typing import Any
 from agents import Agent, ModelBehaviorError, RunConfig, Runner, function_tool, trace
 from agents.testing import InvalidModelStep, ScriptedModel, UnconsumedModelSteps, UnexpectedModelCall
 
-from course_helpers.checks import Hint, checker
+from course_helpers.checks import reference_solution, Hint, checker
 from course_helpers.offline import OfflineModel
 
 __all__ = ["check_routing_accuracy", "check_weather_script"]
@@ -115,3 +115,36 @@ async def check_routing_accuracy(routing_accuracy: Any) -> str:
                 f"{expected:.2f}, not {answer!r}. Count a case when `result.last_agent.name == expected_agent`."
             )
     return "routing accuracy is measured by running every case: a small evaluation you can rerun after any change."
+
+
+# Reference solutions: shown only when the learner asks, with `check_x.hint()` and then `check_x.solution()`.
+
+
+@reference_solution(check_weather_script)
+def _weather_script():
+    """A script is a list of steps, one per model call, and each step is a list of output items: first a
+    `function_call("get_weather", {"city": "Paris"}, call_id=...)`, then, after the tool ran, an
+    `assistant_message("It is sunny in Paris.")`."""
+
+    from agents.testing import assistant_message, function_call
+
+    weather_steps = [
+        [function_call("get_weather", {"city": "Paris"}, call_id="call_1")],  # model call 1: ask for the tool
+        [assistant_message("It is sunny in Paris.")],  # model call 2: answer with its output in view
+    ]
+    return weather_steps
+
+
+@reference_solution(check_routing_accuracy)
+def _routing_accuracy():
+    """Loop over the `(message, expected)` pairs, `await Runner.run(agent, message)` for each, count the results whose
+    `last_agent.name == expected`, and divide by `len(cases)`."""
+
+    async def routing_accuracy(agent, cases) -> float:
+        hits = 0
+        for message, expected_agent in cases:
+            result = await Runner.run(agent, message)
+            hits += result.last_agent.name == expected_agent
+        return hits / len(cases)
+
+    return routing_accuracy

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from course_helpers.checks import Hint, checker
+from course_helpers.checks import reference_solution, Hint, checker
 from course_helpers.inbox import load_inbox, load_labels
 
 __all__ = ["NEW_PHRASINGS", "check_looks_smuggled", "check_recall_by_category"]
@@ -127,3 +127,43 @@ def check_recall_by_category(recall_by_category: Callable[..., Any]) -> str:
         if not _close(answer, expected):
             raise Hint(f"for labels {labels} and predictions {predictions} the recall is {expected}, not {answer}.")
     return "recall per category: of the emails labelled X, the share the pipeline called X."
+
+
+# Reference solutions: shown only when the learner asks, with `check_x.hint()` and then `check_x.solution()`.
+
+
+@reference_solution(check_looks_smuggled)
+def _looks_smuggled():
+    """Add one alternative per shape to the section's pattern, joined with `|`: a greeting to the AI (`\\bdear AI\\b`),
+    `SYSTEM:` at the start of a line (with `re.MULTILINE`, `^SYSTEM:`), and assistants as the subject of the
+    sentence (`assistants? ... summarising`). Keep `re.IGNORECASE`."""
+
+    import re
+
+    SMUGGLED_SHAPES = re.compile(
+        r"\b(?:AI|assistants?|chatbot|language model)\b[^.!?\n:]{0,40}(?::|\breading\b|\bsummari[sz]ing\b)"
+        r"|\bdear AI\b"
+        r"|^SYSTEM:|(?<=\. )SYSTEM:"  # a line, or a sentence, that pretends to be a system message
+        r"|\bignore (?:all |any |your )?(?:previous|prior|earlier) instructions",
+        re.IGNORECASE | re.MULTILINE,
+    )
+
+    def looks_smuggled(text: str) -> bool:
+        return SMUGGLED_SHAPES.search(text) is not None
+
+    return looks_smuggled
+
+
+@reference_solution(check_recall_by_category)
+def _recall_by_category():
+    """Go through `labels` (not `predictions`): for each label count how many emails have it and how many of those
+    were predicted as it, then divide the two counts for each label."""
+
+    def recall_by_category(predictions: dict[int, str], labels: dict[int, str]) -> dict[str, float]:
+        found, total = {}, {}
+        for email_id, label in labels.items():
+            total[label] = total.get(label, 0) + 1
+            found[label] = found.get(label, 0) + (predictions.get(email_id) == label)
+        return {label: found[label] / total[label] for label in total}
+
+    return recall_by_category

@@ -1,0 +1,150 @@
+"""Notebook 26's claims, on a real PostgreSQL and real worker processes: a worker killed with SIGKILL mid-run is
+restarted and finishes without repeating a finished step; a cron schedule fires once per tick though two workers
+run it; a queue's concurrency limit holds across two processes; nothing is left running afterwards."""
+
+import os
+import signal
+from collections import Counter
+from itertools import count
+
+import psycopg
+import pytest
+from dbos import DBOSClient
+
+from course_helpers import durable_demo, services
+
+_databases = count(1)
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    with services.postgres_server() as server:
+        yield server
+
+
+@pytest.fixture
+def db_url(postgres):
+    """A fresh database per test, with the ledger table, so no test sees another's workflows."""
+    name = f"travel_{next(_databases)}"
+    with psycopg.connect(postgres.url, autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name}")
+    url = postgres.url.rsplit("/", 1)[0] + f"/{name}"
+    durable_demo.prepare(url)
+    return url
+
+
+@pytest.fixture
+def client(db_url):
+    """A DBOS client: it reads and writes the system database prepare() created, and runs no workflow itself."""
+    client = DBOSClient(system_database_url=db_url)
+    yield client
+    client.destroy()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _enqueue_trip(client: DBOSClient, city: str):
+    return client.enqueue({"queue_name": durable_demo.QUEUE, "workflow_name": "plan_trip"},
+                          f"Book a flight and a hotel in {city}.")
+
+
+def _checkpointed(client: DBOSClient, workflow_id: str) -> list[str]:
+    return [step["function_name"] for step in client.list_workflow_steps(workflow_id, load_output=False)
+            if step["completed_at_epoch_ms"] is not None]
+
+
+def _mine(db_url: str, workflow_id: str) -> list[durable_demo.Entry]:
+    return [entry for entry in durable_demo.ledger(db_url) if entry.workflow_id == workflow_id]
+
+
+def test_a_killed_worker_resumes_without_repeating_a_finished_step(db_url, client, tmp_path):
+    first = durable_demo.Worker(db_url, "worker-1", tmp_path).wait_ready()
+    trip = _enqueue_trip(client, "Lisbon")
+    trip_id = trip.get_workflow_id()
+
+    def flight_checkpointed_and_hotel_started() -> bool:
+        started = any(entry.what == "book_hotel" for entry in _mine(db_url, trip_id))
+        return started and "book_flight" in _checkpointed(client, trip_id)
+
+    durable_demo.wait_until(flight_checkpointed_and_hotel_started, 60, "the flight booked and the hotel started")
+    os.kill(first.pid, signal.SIGKILL)
+    assert first.process.wait(10) == -signal.SIGKILL
+    before = _mine(db_url, trip_id)
+    assert trip.get_status().status == "PENDING"
+    assert [entry.finished_at is None for entry in before if entry.what == "book_hotel"] == [True]
+
+    with durable_demo.Worker(db_url, "worker-1", tmp_path).wait_ready() as restarted:
+        assert "Lisbon" in trip.get_result(polling_interval_sec=0.05)
+    assert trip.get_status().status == "SUCCESS"
+    entries = _mine(db_url, trip_id)
+    finished = Counter((entry.what, entry.pid) for entry in entries if entry.finished_at is not None)
+    assert finished[("book_flight", first.pid)] == 1 and finished[("book_flight", restarted.pid)] == 0
+    assert finished[("book_hotel", first.pid)] == 0 and finished[("book_hotel", restarted.pid)] == 1
+    # every model call DBOS checkpointed was made once: none was made again after the restart
+    model_steps = [name for name in _checkpointed(client, trip_id) if name.endswith("_model_call_step")]
+    assert sum(count for (what, _), count in finished.items() if what == "model call") == len(model_steps)
+    assert entries[:len(before)] == before  # the killed worker's rows stay as it left them
+    assert not _alive(first.pid) and not _alive(restarted.pid)
+
+
+def test_a_schedule_fires_once_per_tick_though_two_workers_run_it(db_url, client, tmp_path):
+    with durable_demo.Worker(db_url, "worker-1", tmp_path) as one, durable_demo.Worker(db_url, "worker-2", tmp_path) as two:
+        one.wait_ready(), two.wait_ready()
+        client.create_schedule(schedule_name="digest", workflow_name="nightly_digest", schedule="* * * * * *")
+        durable_demo.wait_until(lambda: sum(e.what.startswith("digest") for e in durable_demo.ledger(db_url)) >= 3,
+                                60, "three digests")
+        client.delete_schedule("digest")
+    ticks = Counter(entry.what for entry in durable_demo.ledger(db_url) if entry.what.startswith("digest"))
+    assert len(ticks) >= 3 and set(ticks.values()) == {1}
+    assert not _alive(one.pid) and not _alive(two.pid)
+
+
+def _most_at_once(spans: list[tuple]) -> int:
+    """The largest number of (start, end) spans that overlap at one moment."""
+    edges = sorted([(start, 1) for start, _ in spans] + [(end, -1) for _, end in spans])
+    running = most = 0
+    for _, step in edges:
+        running += step
+        most = max(most, running)
+    return most
+
+
+def test_the_queue_runs_at_most_one_trip_per_worker_and_both_workers_serve(db_url, client, tmp_path):
+    with durable_demo.Worker(db_url, "worker-1", tmp_path) as one, durable_demo.Worker(db_url, "worker-2", tmp_path) as two:
+        one.wait_ready(), two.wait_ready()
+        trips = [_enqueue_trip(client, city) for city in ("Paris", "Rome", "Oslo", "Porto")]
+        results = [trip.get_result(polling_interval_sec=0.05) for trip in trips]
+    assert all(city in result for city, result in zip(("Paris", "Rome", "Oslo", "Porto"), results))
+    spans: dict[str, list] = {}
+    for entry in durable_demo.ledger(db_url):
+        spans.setdefault(entry.workflow_id, []).append(entry)
+    trips_by_worker = Counter()
+    for entries in spans.values():
+        assert len({entry.worker for entry in entries}) == 1  # a trip runs on one worker from start to end
+        trips_by_worker[entries[0].worker] += 1
+    assert set(trips_by_worker) == {"worker-1", "worker-2"}
+    span = {workflow: (min(e.started_at for e in es), max(e.finished_at for e in es)) for workflow, es in spans.items()}
+    for worker in trips_by_worker:
+        assert _most_at_once([span[w] for w, es in spans.items() if es[0].worker == worker]) == 1
+    assert _most_at_once(list(span.values())) == 2
+
+
+def test_a_worker_that_cannot_reach_its_database_says_why(tmp_path):
+    worker = durable_demo.Worker("postgresql://course@127.0.0.1:1/postgres", "lost", tmp_path)
+    with pytest.raises(durable_demo.WorkerFailed) as caught:
+        worker.wait_ready()
+    message = str(caught.value)
+    assert message.startswith("Worker lost exited with code 1 before it was ready: DBOS could not launch:")
+    assert "Connection refused" in message and "\n" not in message
+    assert not _alive(worker.pid)
+
+
+def test_wait_until_names_what_it_waited_for():
+    with pytest.raises(TimeoutError, match="Gave up after 0.05 s waiting for the moon."):
+        durable_demo.wait_until(lambda: False, 0.05, "the moon")

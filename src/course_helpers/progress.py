@@ -22,10 +22,8 @@ def progress_file() -> Path | None:
     my-work/progress.jsonl in the course's folder (the learner's own, which git ignores)."""
     if configured := os.environ.get("COURSE_PROGRESS"):
         return None if configured == "off" else Path(configured)
-    for parent in Path(__file__).resolve().parents:
-        if (parent / "pyproject.toml").is_file() and (parent / "notebooks").is_dir():
-            return parent / "my-work" / _FILE_NAME
-    return Path.home() / ".agents-course" / _FILE_NAME  # an installed package, outside a clone
+    root = _course_root()
+    return root / "my-work" / _FILE_NAME if root else Path.home() / ".agents-course" / _FILE_NAME
 
 
 def record(exercise: str, passed: bool) -> None:
@@ -74,12 +72,15 @@ def reset() -> bool:
 
 
 def exercises() -> dict[str, list[str]]:
-    """Each notebook's exercises, by module ("ex01_dataclasses"), as the checkers' ids, in the module's order."""
+    """Each notebook's exercises, by module ("ex01_dataclasses"), as the checkers' ids, in the module's order.
+    In a clone, only modules whose notebook is there (notebooks/01_dataclasses.ipynb) count."""
     from . import exercises as package
 
+    root = _course_root()
     found: dict[str, list[str]] = {}
     for module_info in sorted(pkgutil.iter_modules(package.__path__), key=lambda info: info.name):
-        if not module_info.name.startswith("ex"):
+        notebook = root / "notebooks" / f"{module_info.name[2:]}.ipynb" if root else None
+        if not module_info.name.startswith("ex") or (notebook and not notebook.is_file()):
             continue
         module = importlib.import_module(f"{package.__name__}.{module_info.name}")
         found[module_info.name] = [value.exercise for value in vars(module).values()
@@ -110,6 +111,14 @@ def table(done: Iterable[str] | None = None) -> str:
 def show() -> None:
     """Print the progress table."""
     print(table())
+
+
+def _course_root() -> Path | None:
+    """The course's folder when this package runs from a clone (as in `course.py lab` and Colab)."""
+    for parent in Path(__file__).resolve().parents:
+        if (parent / "pyproject.toml").is_file() and (parent / "notebooks").is_dir():
+            return parent
+    return None
 
 
 def _bar(done: int, total: int) -> str:

@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from urllib.parse import urlsplit
 
 import nbformat
@@ -266,3 +267,36 @@ def test_colab_command_refuses_a_notebook_without_a_setup_cell(tmp_path, capsys)
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 99 · Odd")]), path)
     assert course._write_colab_cells([str(path)]) == 1
     assert "must be the title cell and the setup cell" in capsys.readouterr().out
+
+
+# --- LiteLLM is an extra: the setup cell leaves it out, notebook 05 installs it in Colab ----------------------------
+
+
+def test_the_litellm_provider_without_litellm_says_how_to_install_it(fresh_course_state, monkeypatch):
+    from course_helpers import CourseSetupError, setup
+    from course_helpers.providers import LITELLM_MISSING
+
+    monkeypatch.setitem(sys.modules, "litellm", None)  # import litellm raises ImportError, as when it is missing
+    os.environ.update(COURSE_PROVIDER="litellm", COURSE_MODEL="anthropic/claude-test")
+    with pytest.raises(CourseSetupError) as raised:
+        setup()
+    assert str(raised.value) == f"{LITELLM_MISSING}, or set COURSE_PROVIDER=offline to run offline."
+    assert 'pip install -e ".[litellm]"' in str(raised.value)
+
+
+def test_notebook_05_installs_the_extra_in_colab_and_says_how_without_it(monkeypatch):
+    from course_helpers import CourseSetupError
+    from course_helpers.providers import LITELLM_MISSING
+
+    notebook = nbformat.read(course.NOTEBOOKS / "05_llm_apis_are_stateless.ipynb", as_version=4)
+    cell = next(cell.source for cell in notebook.cells if "import_litellm()" in cell.source)
+    code = TransformerManager().transform_cell(cell)
+    commands = []
+    shell = type("Shell", (), {"system": staticmethod(commands.append)})()
+    monkeypatch.setitem(sys.modules, "litellm", None)
+    monkeypatch.setitem(sys.modules, "google.colab", type(sys)("google.colab"))
+    with pytest.raises(CourseSetupError) as raised:  # the install is recorded, not run, so LiteLLM is still missing
+        exec(code, {"get_ipython": lambda: shell})
+    assert commands == [f'pip install -q -e "{course._COLAB_FOLDER}[litellm]"']  # the folder the setup cell installed
+    assert raised.value._render_traceback_()[0] == f"CourseSetupError: {LITELLM_MISSING}."
+    assert "litellm" in tomllib.loads((course.ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]

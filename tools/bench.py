@@ -16,6 +16,7 @@ import sys
 import tempfile
 import threading
 import time
+import tomllib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -226,9 +227,10 @@ def _megabytes(folder: Path) -> float:
     return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file()) / 1e6
 
 
-def colab_setup(source: Path = course.ROOT) -> tuple[float, float]:
+def colab_setup(source: Path = course.ROOT) -> list[tuple[float, float]]:
     """The setup cell's install as in Colab: a fresh venv that already holds a slice of Colab's packages, then
-    `pip install -e` of a copy of the course at `source`, no pip cache. (seconds, MB it added to the venv)."""
+    `pip install -e` of a copy of the course at `source`, no pip cache; then notebook 05's install of the LiteLLM
+    extra, when `source` has it. (seconds, MB added to the venv) for each install."""
     with tempfile.TemporaryDirectory() as folder:
         venv, copy = Path(folder) / "venv", Path(folder) / "course"
         copy.mkdir()
@@ -240,13 +242,16 @@ def colab_setup(source: Path = course.ROOT) -> tuple[float, float]:
         if subprocess.run([base_python, "-m", "venv", venv]).returncode or subprocess.run(
                 [*pip, *_COLAB_PREINSTALLED]).returncode:
             raise RuntimeError("could not build the Colab-like venv (pip's error is above).")
-        before = _megabytes(venv)
-        started = time.perf_counter()
-        done = subprocess.run([*pip, "-e", copy], env={**os.environ, "PIP_NO_CACHE_DIR": "1"})
-        seconds = time.perf_counter() - started
-        if done.returncode:
-            raise RuntimeError("the Colab-style install failed (pip's error is above).")
-        return seconds, _megabytes(venv) - before
+        extras = tomllib.loads((source / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+        figures = []
+        for target in [str(copy), *([f"{copy}[litellm]"] if "litellm" in extras else [])]:
+            before = _megabytes(venv)
+            started = time.perf_counter()
+            done = subprocess.run([*pip, "-e", target], env={**os.environ, "PIP_NO_CACHE_DIR": "1"})
+            figures.append((time.perf_counter() - started, _megabytes(venv) - before))
+            if done.returncode:
+                raise RuntimeError("the Colab-style install failed (pip's error is above).")
+        return figures
 
 
 def machine() -> str:
@@ -273,9 +278,11 @@ def report(cold: bool) -> str:
     if cold:
         rows.append(("Cold set-up: new .venv and pinned install, no pip cache", f"{cold_setup_seconds():.0f} s",
                      "`course.py`'s first run on a fresh copy"))
-        seconds, megabytes = colab_setup()
+        (seconds, megabytes), *litellm = colab_setup()
         rows.append(("Colab-style set-up: the setup cell's install, no pip cache", f"{seconds:.0f} s, {megabytes:.0f} MB",
                      f"a fresh venv holding {', '.join(_COLAB_PREINSTALLED)}, then `pip install -e` of the course"))
+        rows.extend(("Colab-style: notebook 05 adds the LiteLLM extra", f"{seconds:.0f} s, {megabytes:.0f} MB",
+                     "`pip install -e course[litellm]` after the setup cell's install") for seconds, megabytes in litellm)
     rows.append(("Warm set-up: check that .venv matches the pins", f"{warm_setup_seconds() * 1000:.0f} ms",
                  "before every command"))
     rows.append(("Offline model: one `decide()`", *decision_latency()))

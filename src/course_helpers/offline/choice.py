@@ -9,10 +9,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .conversation import ToolCall, ToolSpec
+from .filling import Filling
 from .meaning import RELATED, meaning_words, similarity
-from .request import HANDOFF_PREFIX, Reading, latest_value, with_references_resolved
+from .request import HANDOFF_PREFIX, Reading, with_references_resolved
 from .text import CALENDAR, STOPWORDS, content_words, parts, split_identifier, stem, surface_words
-from .values import Filling, fill_object
+from .values import fill_object
 
 _NAME_WEIGHT = 3  # a word of the tool's name counts three times a word of its description
 _CLEARLY = 0.45  # how close a request's word must be to a destructive tool's verb to count as asking for it

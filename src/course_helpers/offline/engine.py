@@ -1,8 +1,9 @@
 """The offline model's decision: call tools, hand off, ask, or answer, like a very literal LLM.
 
 A pipeline: read the conversation (request.py), choose tools and handoffs by words and meaning (choice.py,
-meaning.py), fill their values (values.py), or answer in words (answers.py). It reads only what a real model
-is sent, except the prose of the instructions, and gives a reason for each choice.
+meaning.py), fill their values (values.py for a schema's structure, strings.py for string fields, filling.py for
+what has been used), or answer in words (answers.py). It reads only what a real model is sent, except the prose
+of the instructions, and gives a reason for each choice.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from typing import Any
 from .answers import answer_from_tool_results, plain_answer
 from .choice import choose
 from .conversation import Decision, Message, ToolSpec
+from .filling import Filling
 from .request import read, recall
-from .values import Filling, fill_object
+from .values import fill_object
 
 
 def count_tokens(text: str) -> int:

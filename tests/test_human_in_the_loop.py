@@ -138,3 +138,41 @@ def test_resuming_with_another_agent_graph_is_one_sentence(tmp_path):
     with pytest.raises(ApprovalError, match=r"^The saved run waits to call 'issue_refund' on the agent 'Support', "
                                             r"which has no such tool now"):
         asyncio.run(load_run(without_the_tool, tmp_path / "run.json", key))
+
+
+def test_the_approval_panel_decides_each_call_once_on_its_state():
+    from course_helpers.approval_panel import ApprovalPanel
+
+    paused = paused_run("Refund $120 for order 7731 and $900 for order 8800")
+    panel = ApprovalPanel(paused.to_state(), rejection_message="Declined by the test.")
+    assert repr(panel) == "<ApprovalPanel: issue_refund (waiting), issue_refund (waiting)>"
+    assert "text/plain" in panel._repr_mimebundle_() and "application/vnd.jupyter.widget-view+json" in panel._repr_mimebundle_()
+    first, second = panel.rows
+    assert "7731" in first.view.children[0].value and "<code>Support</code>" in first.view.children[0].value
+    first.approve.click()
+    second.reject.click()
+    second.approve.click()  # a second decision for the same call changes nothing
+    assert panel.decisions == {0: "approved", 1: "rejected"}
+    assert first.approve.disabled and second.reject.disabled and first.status.value == "approved"
+
+
+def test_the_approval_panel_resumes_paying_only_what_was_approved():
+    from course_helpers.approval_panel import ApprovalPanel
+
+    paused = paused_run("Refund $120 for order 7731 and $900 for order 8800")
+    panel = ApprovalPanel(paused.to_state(), rejection_message="Declined by the test.")
+    panel.rows[0].approve.click()
+    panel.rows[1].reject.click()
+    resumed = asyncio.run(Runner.run(support, panel.state, run_config=offline_run_config()))
+    outputs = [item.output for item in resumed.new_items if item.type == "tool_call_output_item"]
+    assert paid == [("7731", 120)] and "Declined by the test." in outputs
+    assert repr(panel) == "<ApprovalPanel: issue_refund (approved), issue_refund (rejected)>"
+
+
+def test_the_approval_panel_escapes_what_the_model_wrote():
+    from course_helpers.approval_panel import ApprovalPanel
+
+    shady = support.clone(name="Support <script>")
+    paused = asyncio.run(Runner.run(shady, "Refund $120 for order 7731", run_config=offline_run_config()))
+    shown = ApprovalPanel(paused.to_state()).rows[0].view.children[0].value
+    assert "<script>" not in shown and "Support &lt;script&gt;" in shown

@@ -24,17 +24,14 @@ class ApprovalPanel:
         self.view = widgets.VBox([heading, *(row.view for row in self.rows)])
 
     def _decide(self, row: _Row, approved: bool) -> None:
+        if row.index in self.decisions:
+            return  # one decision per call: its buttons are disabled, and a click from code changes nothing
         if approved:
             self.state.approve(row.item)
         else:
             self.state.reject(row.item, rejection_message=self.rejection_message)
         self.decisions[row.index] = "approved" if approved else "rejected"
         row.show(self.decisions[row.index])
-
-    @property
-    def undecided(self) -> int:
-        """How many waiting calls have no decision yet (a resumed run would pause on them again)."""
-        return len(self.rows) - len(self.decisions)
 
     def __repr__(self) -> str:
         calls = ", ".join(f"{row.item.name} ({self.decisions.get(row.index, 'waiting')})" for row in self.rows)
@@ -61,4 +58,4 @@ class _Row:
 
     def show(self, decision: str) -> None:
         self.status.value = decision
-        self.approve.disabled = self.reject.disabled = True  # one decision per call
+        self.approve.disabled = self.reject.disabled = True

@@ -10,7 +10,7 @@ from typing import Any
 
 from agents import Agent, RunContextWrapper, Runner, RunState, function_tool
 
-from course_helpers.checks import Hint, checker, reference_solution
+from course_helpers.checks import Hint, checker, offline_run_config, reference_solution
 from course_helpers.offline import OfflineModel
 
 __all__ = ["check_decide_saved_run", "check_refund_needs_review"]
@@ -48,16 +48,16 @@ async def check_refund_needs_review(refund_needs_review: Any) -> str:
         raise Hint(f"return True (a person reviews) or False (paid at once); yours returned {odd[0]!r}.")
     if answers == {amount: not wanted for amount, wanted in _AMOUNTS.items()}:
         raise Hint("it is the other way round: return True for the refunds a person must review, the big ones.")
-    if answers[100]:
-        raise Hint("$100 itself is paid at once ('up to and including'): compare with `> 100`, not `>= 100`.")
     if all(answers.values()):
         raise Hint("every refund waits for a person; only those over $100 should.")
+    if answers[100] and not answers[40]:
+        raise Hint("$100 itself is paid at once ('up to and including'): compare with `> 100`, not `>= 100`.")
     if answers != _AMOUNTS:
         wrong = [f"${amount}" for amount, wanted in _AMOUNTS.items() if answers[amount] != wanted]
         raise Hint(f"the answer for {', '.join(wrong)} is wrong: refunds over $100 wait, the rest are paid at once.")
     agent, paid = _refund_desk(refund_needs_review)
-    small = await Runner.run(agent, "Refund $40 for order 5120")
-    large = await Runner.run(agent, "Refund $900 for order 8800")
+    small = await Runner.run(agent, "Refund $40 for order 5120", run_config=offline_run_config())
+    large = await Runner.run(agent, "Refund $900 for order 8800", run_config=offline_run_config())
     if small.interruptions or not large.interruptions or paid != [("5120", 40)]:
         raise Hint("called directly it decides well, but in a run it did not: make it take `(context, params, call_id)`.")
     return "in real runs the $40 refund was paid at once and the $900 one waited for a person."
@@ -70,7 +70,7 @@ async def check_decide_saved_run(decide_saved_run: Any) -> str:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "run.json"
         for approve in (True, False):
-            paused = await Runner.run(agent, "Refund $120 for order 7731")
+            paused = await Runner.run(agent, "Refund $120 for order 7731", run_config=offline_run_config())
             path.write_text(paused.to_state().to_string())
             paid.clear()
             result = await _call(decide_saved_run, agent, path, approve)

@@ -1,0 +1,103 @@
+"""A bounded load test of the chat service: simulated users over loopback, turns per second, p50/p99, every history checked."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+
+import httpx
+from tqdm import tqdm
+
+from course_helpers.chat_service import user_key
+
+
+def script(user: int, turns: int) -> list[str]:
+    """What simulated user `user` says, turn by turn: sums that differ per user, so histories cannot be mixed up."""
+    return [f"What is {user} + {turn}?" for turn in range(turns)]
+
+
+@dataclass
+class LoadReport:
+    """What the load test measured: one latency per turn that succeeded, the failures, and the history checks."""
+
+    users: int
+    turns_per_user: int
+    concurrency: int
+    seconds: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    histories_ok: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def turns(self) -> int:
+        return len(self.latencies)
+
+    @property
+    def turns_per_second(self) -> float:
+        return self.turns / self.seconds if self.seconds else 0.0
+
+    def percentile(self, q: float) -> float:
+        """The q-th percentile of the turn latencies in seconds, nearest rank."""
+        ordered = sorted(self.latencies)
+        return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)] if ordered else math.nan
+
+    def summary(self) -> str:
+        return (f"{self.turns} turns in {self.seconds:.2f} s: {self.turns_per_second:.0f} turns/s, "
+                f"p50 {statistics.median(self.latencies) * 1000:.1f} ms, p99 {self.percentile(99) * 1000:.1f} ms")
+
+
+async def load_test(url: str, secret: str, users: int = 200, turns: int = 3, concurrency: int = 50,
+                    progress: bool = True) -> LoadReport:
+    """`users` simulated users, each sending `turns` messages one after another, `concurrency` requests at most
+    in flight; then every user's stored history is read back and checked against what that user sent."""
+    report = LoadReport(users, turns, concurrency)
+    bar = tqdm(total=users * turns, disable=not progress, file=sys.stdout, desc="turns",
+               bar_format="{desc}: {percentage:3.0f}%|{bar:30}| {n_fmt}/{total_fmt}")
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
+
+        async def converse(user: int) -> None:
+            user_id, headers = f"user-{user}", {"X-API-Key": user_key(f"user-{user}", secret)}
+            for message in script(user, turns):
+                started = time.perf_counter()
+                try:
+                    response = await client.post("/chat", json={"user_id": user_id, "message": message},
+                                                 headers=headers)
+                    response.raise_for_status()
+                    report.latencies.append(time.perf_counter() - started)
+                except httpx.HTTPError as error:
+                    report.failures.append(f"{user_id}: {type(error).__name__}")
+                bar.update()
+
+        started = time.perf_counter()
+        await asyncio.gather(*(converse(user) for user in range(users)))
+        report.seconds = time.perf_counter() - started
+        bar.close()
+        for user in range(users):
+            problem = await _check_history(client, user, script(user, turns), secret)
+            if problem:
+                report.problems.append(problem)
+            else:
+                report.histories_ok += 1
+    return report
+
+
+async def _check_history(client: httpx.AsyncClient, user: int, sent: list[str], secret: str) -> str | None:
+    """None when the user's stored history holds exactly what they sent, in order, each once, each answered."""
+    user_id = f"user-{user}"
+    response = await client.get(f"/history/{user_id}", headers={"X-API-Key": user_key(user_id, secret)})
+    if response.status_code != 200:
+        return f"{user_id}: reading the history answered {response.status_code}"
+    items = response.json()["items"]
+    asked = [item.get("content") for item in items if item.get("role") == "user"]
+    if asked != sent:
+        return f"{user_id}: stored {asked!r}, but sent {sent!r}"
+    starts = [i for i, item in enumerate(items) if item.get("role") == "user"]
+    if any(end - start < 2 for start, end in zip(starts, starts[1:] + [len(items)])):
+        return f"{user_id}: a message has no reply stored after it"
+    return None

@@ -47,7 +47,7 @@ class ServiceFailed(CourseError):
     """A server was installed but did not start; the message ends with its own last log line."""
 
     def __init__(self, message: str) -> None:
-        super().__init__(message, "The end of that line is the server's own words: fix what it names, then run the cell again.")
+        super().__init__(message, "After the colon is the server's own log line: fix what it names, then try again.")
 
 
 @dataclass(frozen=True)

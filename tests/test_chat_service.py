@@ -5,15 +5,20 @@ conversation holds every message sent, once each, in order, each answered, and n
 """
 
 import asyncio
+import inspect
 import json
 import os
+import re
 import secrets
 
 import httpx
 import psutil
 import pytest
+import yaml
 from fastapi.testclient import TestClient
 
+import course
+from course_helpers import chat_service
 from course_helpers.chat_load import load_test, script
 from course_helpers.chat_service import MAX_BODY_BYTES, app, user_key
 from course_helpers.services import redis_server
@@ -249,3 +254,23 @@ def test_workers_that_cannot_start_say_why(redis):
     with pytest.raises(WorkersFailed, match="Set CHAT_API_KEY before starting the chat service"):
         with start_workers(APP, {"CHAT_REDIS_URL": redis.url, "CHAT_API_KEY": ""}, workers=1):
             pass
+
+
+# The ladder on paper: deploy/ names what really exists ------------------------------------------------------------
+
+
+def test_the_deploy_files_run_this_module_with_the_settings_it_reads():
+    deploy = course.ROOT / "deploy"
+    command = re.search(r"^CMD (\[.*\])$", (deploy / "Dockerfile").read_text(), re.M)[1]
+    assert json.loads(command)[:2] == ["uvicorn", APP]
+    deployment, service, autoscaler = yaml.safe_load_all((deploy / "kubernetes" / "chat-service.yaml").read_text())
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    settings = {variable["name"] for variable in container["env"]}
+    assert settings == set(re.findall(r'"(CHAT_[A-Z_]+)"', inspect.getsource(chat_service.lifespan)))
+    assert container["readinessProbe"]["httpGet"]["path"] == "/health" and "/health" in {r.path for r in app.routes}
+    assert service["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
+    assert autoscaler["spec"]["scaleTargetRef"]["name"] == deployment["metadata"]["name"]
+    for name, kind in (("statestore", "state.redis"), ("lock", "lock.redis")):
+        component = yaml.safe_load((deploy / "dapr" / f"{name}.yaml").read_text())
+        assert component["kind"] == "Component" and component["spec"]["type"] == kind
+

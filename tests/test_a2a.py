@@ -190,6 +190,10 @@ def test_bad_input_gets_one_sentence_each():
                     except Exception as error:
                         sentences[name] = describe_a2a_error(error, "Riverside Librarian")
                 log = server.log()
+            try:
+                await create_client(f"{server.url}/no/such/agent")
+            except Exception as error:
+                sentences["wrong card address"] = describe_a2a_error(error, "Riverside Librarian")
             gone_tool = a2a_tool(server.card, name="ask_librarian")
         async with await create_client(server.card) as client:
             try:
@@ -206,9 +210,10 @@ def test_bad_input_gets_one_sentence_each():
         return sentences, log, result
 
     sentences, log, result = asyncio.run(check())
-    assert sentences["unknown task (get)"].startswith("Riverside Librarian has no such task")
+    assert sentences["unknown task (get)"].startswith("Riverside Librarian has no such task: send a new message")
     assert "no-such-task" in sentences["unknown task (send)"] and "without a task id" in sentences["unknown task (send)"]
     assert "message.parts" in sentences["malformed message"] and "fix that field" in sentences["malformed message"]
+    assert "no agent card at that address (HTTP 404)" in sentences["wrong card address"]
     for name in ("server gone", "no card"):
         assert sentences[name].startswith("Riverside Librarian is not answering"), sentences[name]
     for sentence in sentences.values():

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import uvicorn
-from a2a.client import A2AClientError, AgentCardResolutionError, Client, ClientConfig, ClientFactory
+from a2a.client import (A2AClientError, A2AClientTimeoutError, AgentCardResolutionError, Client, ClientConfig,
+                        ClientFactory)
 from a2a.helpers import get_artifact_text, get_message_text, new_task, new_text_message, new_text_part
 from a2a.server.agent_execution import AgentExecutor, RequestContext
 from a2a.server.events import EventQueue
@@ -170,12 +171,18 @@ def task_text(task: Task) -> str:
 def describe_a2a_error(error: Exception, peer: str = "The other agent") -> str:
     """One sentence naming what went wrong talking to an A2A agent, and what to do about it."""
     if isinstance(error, TaskNotFoundError):
-        return (f"{peer} has no such task ({error.message}): send a new message without a task id to start one, "
+        named = f" ({error.message})" if error.message != TaskNotFoundError.message else ""
+        return (f"{peer} has no such task{named}: send a new message without a task id to start one, "
                 "or use the id of a task it returned.")
     if isinstance(error, InvalidParamsError):
         problems = (error.data or {}).get("errors") or [{"field": "params", "message": error.message}]
-        found = "; ".join(f"{problem['field']}: {problem['message']}" for problem in problems)
+        found = "; ".join(f"{problem['field']}: {problem['message'].rstrip('.')}" for problem in problems)
         return f"{peer} refused the request as malformed ({found}): fix that field and send it again."
+    if isinstance(error, AgentCardResolutionError) and error.status_code:
+        return (f"{peer} has no agent card at that address (HTTP {error.status_code}): check the URL, which is the "
+                "agent's base address, without /.well-known/agent-card.json.")
+    if isinstance(error, A2AClientTimeoutError):
+        return f"{peer} did not answer in time ({error.message}): try again, or give the client a longer timeout."
     if isinstance(error, AgentCardResolutionError) or (isinstance(error, A2AClientError) and
                                                         "Network communication error" in error.message):
         return (f"{peer} is not answering ({error.message.split(': ')[-1]}): start its A2A server again, "
@@ -199,7 +206,7 @@ async def _send(client: Client, text: str) -> Task:
 
 
 def a2a_tool(card: AgentCard, *, name: str) -> FunctionTool:
-    """A function tool that sends its `request` to the A2A agent `card` describes (the card's description tells the
+    """A function tool that sends its `message` to the A2A agent `card` describes (the card's description tells the
     model what that agent does) and returns what the task says; a new client for each call, closed after it."""
 
     @function_tool(name_override=name, description_override=card.description)

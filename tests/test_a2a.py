@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import json
+import logging
 import socket
 import sys
 from urllib.parse import urlsplit
@@ -239,3 +240,21 @@ def test_nothing_is_left_running_after_the_block():
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", port)) != 0  # nothing listens on the port any more
     assert psutil.Process().children(recursive=True) == []  # the MCP server process has ended
+
+
+def test_the_a2a_log_goes_to_the_servers_not_the_notebook_and_comes_back_after_the_last_one(caplog):
+    async def check():
+        async with librarian_server() as (first, _):
+            async with a2a_server(CARD, AgentsSDKExecutor(Agent(name="Other"))) as second:
+                async with await create_client(second.card) as client:
+                    with contextlib.suppress(Exception):
+                        await client.get_task(GetTaskRequest(id="no-such-task"))
+                    with contextlib.suppress(Exception):
+                        await send(client, Message(role=Role.ROLE_USER, message_id="m-1"))
+            still_quiet = logging.getLogger("a2a").propagate
+        return first.log(), second.log(), still_quiet
+
+    first, second, still_quiet = asyncio.run(check())
+    assert "message.parts" in second and "message.parts" in first  # logged while both ran
+    assert not still_quiet and logging.getLogger("a2a").propagate  # quiet until the last server stopped
+    assert not [record for record in caplog.records if record.name.startswith("a2a")]

@@ -103,7 +103,7 @@ class A2AServer:
     _log: io.StringIO = field(default_factory=io.StringIO, repr=False)
 
     def log(self) -> str:
-        """What the a2a library logged while serving (refused requests, failed tasks), one record a line."""
+        """What the a2a library logged while this server ran (refused requests, failed tasks), one record a line."""
         return self._log.getvalue()
 
 
@@ -145,20 +145,23 @@ async def a2a_server(card: AgentCard, executor: AgentExecutor) -> AsyncIterator[
             listener.close()
 
 
+class _ServerLog(logging.StreamHandler):
+    """One running server's copy of the a2a library's log records."""
+
+
 @contextlib.contextmanager
 def _logged_to(stream: io.StringIO):
     """Send the a2a library's log records to `stream` instead of the notebook's output, for the block."""
     logger = logging.getLogger("a2a")
-    handler = logging.StreamHandler(stream)
+    handler = _ServerLog(stream)
     handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
-    saved = logger.propagate
     logger.addHandler(handler)
     logger.propagate = False
     try:
         yield
     finally:
         logger.removeHandler(handler)
-        logger.propagate = saved
+        logger.propagate = not any(isinstance(other, _ServerLog) for other in logger.handlers)  # the last one out
 
 
 def task_text(task: Task) -> str:

@@ -5,6 +5,7 @@ import os
 import re
 import socket
 import subprocess
+import sys
 from pathlib import Path
 
 import asyncpg
@@ -147,3 +148,13 @@ def test_a_failing_initdb_gives_its_own_last_line():
     with pytest.raises(services.ServiceFailed, match=r"initdb could not create .*role names cannot begin with \"pg_\""):
         with services.postgres_server(user="pg_learner"):
             pass
+
+
+def test_servers_left_open_are_stopped_when_python_exits():
+    leave_open = ("import sys; from course_helpers import services; "
+                  "servers = [services.redis_server().__enter__(), services.postgres_server().__enter__()]; "
+                  "print(*(server.pid for server in servers)); sys.stdout.flush()")
+    done = subprocess.run([sys.executable, "-c", leave_open], capture_output=True, text=True, timeout=60)
+    pids = [int(pid) for pid in done.stdout.split()]
+    assert len(pids) == 2, done.stderr
+    assert not any(_alive(pid) for pid in pids)

@@ -1,8 +1,9 @@
 """Throw-away Redis and PostgreSQL servers on 127.0.0.1: a free port, a temporary folder, gone on exit.
 
-`with redis_server() as redis:` and `with postgres_server() as db:` start Debian's `redis-server` and PostgreSQL's
-own binaries as child processes (no system service, no root needed), wait until they answer, and stop them on
-exit. A notebook asks `missing("redis")` first; under `CI=true` that raises instead, so nothing is ever skipped.
+`with redis_server() as redis:` and `with postgres_server() as db:` start the installed `redis-server` and
+PostgreSQL's own binaries as child processes (no system service, no root needed), wait until they say they are
+ready, and stop them on exit. `missing("redis")` tells a notebook beforehand, in one sentence, what to install;
+under `CI=true` it raises instead, so a CI run never skips a lesson.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import atexit
 import glob
 import os
-import pwd
 import re
 import shutil
 import signal
@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from course_helpers.errors import CourseError
 
@@ -33,7 +34,7 @@ _INSTALL = {
     "redis": ("Redis", "`redis-server`", "redis-server"),
     "postgres": ("PostgreSQL", "`initdb` and `postgres`", "postgresql"),
 }
-_running: set[subprocess.Popen] = set()  # stopped at exit if a notebook never closes its `with`
+_running: dict[subprocess.Popen, int] = {}  # server -> its stop signal; stopped at exit if a `with` never closed
 
 
 class ServiceMissing(CourseError):
@@ -133,7 +134,7 @@ def _last_line(log: Path, fallback: str) -> str:
 
 def _stop(process: subprocess.Popen, stop_signal: int) -> None:
     """Ask the server to shut down; past the deadline, kill its whole process group."""
-    _running.discard(process)
+    _running.pop(process, None)
     if process.poll() is None:
         process.send_signal(stop_signal)
         try:
@@ -142,15 +143,15 @@ def _stop(process: subprocess.Popen, stop_signal: int) -> None:
             pass
     try:
         os.killpg(process.pid, signal.SIGKILL)  # any child still alive (a PostgreSQL backend) goes too
-    except (ProcessLookupError, PermissionError):
+    except (ProcessLookupError, PermissionError, AttributeError):  # AttributeError: Windows has no process groups
         pass
     process.wait()
 
 
 @atexit.register
 def _stop_all() -> None:
-    for process in list(_running):
-        _stop(process, signal.SIGTERM)
+    for process, stop_signal in list(_running.items()):
+        _stop(process, stop_signal)
 
 
 def _start(title: str, command: Callable[[int], list[str]], log: Path, ready: str, version: Callable[[int], str],
@@ -161,7 +162,7 @@ def _start(title: str, command: Callable[[int], list[str]], log: Path, ready: st
         with open(log, "w") as out:
             process = subprocess.Popen(command(chosen), stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                        start_new_session=True, **popen)
-        _running.add(process)
+        _running[process] = stop_signal
         deadline = time.monotonic() + _START_SECONDS
         while process.poll() is None and time.monotonic() < deadline:
             if ready in log.read_text(errors="replace"):  # the server's own word, so no client polls a stranger
@@ -179,7 +180,7 @@ def _start(title: str, command: Callable[[int], list[str]], log: Path, ready: st
 
 
 @contextmanager
-def _folder(prefix: str, owner: pwd.struct_passwd | None = None) -> Iterator[Path]:
+def _folder(prefix: str, owner: Any = None) -> Iterator[Path]:
     folder = Path(tempfile.mkdtemp(prefix=prefix))
     try:
         if owner is not None:
@@ -214,10 +215,12 @@ def redis_server(port: int | None = None) -> Iterator[RedisServer]:
             _stop(process, signal.SIGTERM)
 
 
-def _postgres_user() -> pwd.struct_passwd | None:
-    """None when not root; as root, `nobody`, since PostgreSQL refuses to run as root."""
-    if os.geteuid() != 0:
+def _postgres_user() -> Any:
+    """None when not root; as root, the `pwd` entry of `nobody`, since PostgreSQL refuses to run as root."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
         return None
+    import pwd  # POSIX only, like root
+
     try:
         return pwd.getpwnam("nobody")
     except KeyError:

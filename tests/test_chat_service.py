@@ -19,12 +19,11 @@ from fastapi.testclient import TestClient
 
 import course
 from course_helpers import chat_service
-from course_helpers.chat_load import load_test, script
+from course_helpers.chat_load import APP, load_test, script
 from course_helpers.chat_service import MAX_BODY_BYTES, app, user_key
 from course_helpers.services import redis_server
 from course_helpers.workers import WorkersFailed, start_workers
 
-APP = "course_helpers.chat_service:app"
 SECRET = secrets.token_urlsafe(32)
 
 

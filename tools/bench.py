@@ -23,6 +23,7 @@ from pathlib import Path
 import nbformat
 
 import course
+from course_helpers import chat_load
 from course_helpers.model_ids import OFFLINE_MODEL_ID
 from course_helpers.offline.conversation import Message, ToolCall, ToolSpec
 from course_helpers.offline.engine import decide
@@ -288,6 +289,7 @@ def report(cold: bool) -> str:
     rows.append(("Offline model: one `decide()`", *decision_latency()))
     rows.append(("Local server: one chat completion", *server_round_trip()))
     rows.append(("Local server: a classroom at once", *server_under_load()))
+    rows.append(("Chat service (24): simulated users, offline model", *chat_load.bench()))
     floor = floor_seconds()
     times = notebook_times()
     lines = [

@@ -12,7 +12,7 @@ import httpx
 import psutil
 from a2a.client import A2ACardResolver, ClientConfig, create_client
 from a2a.helpers import new_text_message
-from a2a.types import (AgentCapabilities, AgentCard, AgentSkill, GetTaskRequest, Message, Role, SendMessageRequest,
+from a2a.types import (AgentCapabilities, AgentCard, AgentSkill, CancelTaskRequest, GetTaskRequest, Message, Role, SendMessageRequest,
                        Task, TaskState)
 from agents import Agent, RunConfig, Runner
 from agents.testing import ScriptedModel
@@ -141,6 +141,25 @@ def test_no_rejects_the_tool_call_so_nothing_is_reserved():
         assert shelf.content[0].text == "Dracula is available: 1 of 2 copies are on the shelf."
 
     asyncio.run(check())
+
+
+def test_a_waiting_task_can_be_canceled_and_then_takes_no_answer():
+    async def check():
+        async with librarian_server() as (server, library):
+            async with await create_client(server.card) as client:
+                _, task = await send(client, user("Please reserve Dracula for Ada Lovelace"))
+                canceled = await client.cancel_task(CancelTaskRequest(id=task.id))
+                try:
+                    await send(client, user("yes", task))
+                except Exception as error:
+                    refused = describe_a2a_error(error, "Riverside Librarian")
+            shelf = await library.call_tool("check_availability", {"book_name": "Dracula"})
+        return canceled, refused, shelf
+
+    canceled, refused, shelf = asyncio.run(check())
+    assert TaskState.Name(canceled.status.state) == "TASK_STATE_CANCELED"
+    assert "terminal state" in refused
+    assert shelf.content[0].text == "Dracula is available: 1 of 2 copies are on the shelf."
 
 
 def test_another_agent_asks_through_a_function_tool_and_the_librarian_reaches_the_library_over_mcp():

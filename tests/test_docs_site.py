@@ -54,7 +54,7 @@ def test_every_page_shows_the_offline_banner_and_loads_nothing_from_the_network(
 def test_every_local_link_resolves(built):
     folder, pages = built
     anchors = {}
-    for name in ["index.html", *(page.file_name for page in pages)]:
+    for name in sorted(path.name for path in folder.glob("*.html")):
         for target in LINK.findall(_page(folder, name)):
             parts = urlsplit(html.unescape(target))
             if parts.scheme in ("http", "https", "data", "mailto"):
@@ -66,6 +66,27 @@ def test_every_local_link_resolves(built):
                 if linked not in anchors:
                     anchors[linked] = set(ANCHOR.findall(_page(folder, linked)))
                 assert parts.fragment in anchors[linked], f"{name} links to {target}: no such anchor."
+
+
+def test_every_notebook_links_to_its_answers_and_the_guide(built):
+    folder, pages = built
+    answers = _page(folder, site.ANSWERS_PAGE)
+    for page in pages:
+        text = _page(folder, page.file_name)
+        assert f'href="{site.ANSWERS_PAGE}#{page.notebook.stem}"' in text, f"{page.file_name} has no answers link"
+        assert f'href="{site.TEACHING_PAGE}"' in text
+        section = answers.split(f'<section id="{page.notebook.stem}">', 1)[1].split("</section>", 1)[0]
+        assert f'href="{page.file_name}"' in section and section.count("<li>") >= 3
+    index = _page(folder, "index.html")
+    assert f'href="{site.TEACHING_PAGE}"' in index and f'href="{site.ANSWERS_PAGE}"' in index
+
+
+def test_the_guide_page_shows_the_graph_and_the_timings(built):
+    folder, pages = built
+    guide = _page(folder, site.TEACHING_PAGE)
+    assert f'src="{site.GRAPH}"' in guide and (folder / site.GRAPH).read_text().startswith("<svg")
+    assert site.BANNER_TEXT in guide and "<table>" in guide
+    assert all(f"<td>{page.number}</td>" in guide for page in pages)
 
 
 def test_navigation_goes_previous_contents_next(built):

@@ -27,12 +27,14 @@ BANNER = (
     "set one of them and run <code>python3 course.py lab</code>; "
     '<a href="00_start_here.html">00 · Start here</a> shows how.</p>'
 )
+ANSWERS_PAGE, TEACHING_PAGE, GRAPH = "answers.html", "teaching.html", "notebook-graph.svg"
 _CSS = """
-.course-nav, .course-banner { max-width: 1000px; margin: 0.75rem auto; padding: 0.5rem 1rem;
+.course-nav, .course-banner, .course-extras { max-width: 1000px; margin: 0.75rem auto; padding: 0.5rem 1rem;
   font-family: system-ui, sans-serif; font-size: 0.95rem; }
 .course-nav { display: flex; justify-content: space-between; gap: 1rem; }
 .course-banner { background: #fff8e1; border: 1px solid #f0c36d; border-radius: 6px; }
 .course-nav a, .course-banner a { color: #1a5fb4; }
+.course-extras { text-align: center; }
 .course-index { max-width: 1000px; margin: 0 auto; padding: 0 1rem 2rem; font-family: system-ui, sans-serif; }
 .course-index table { border-collapse: collapse; width: 100%; }
 .course-index td, .course-index th { text-align: left; vertical-align: baseline; padding: 0.35rem 0.6rem;
@@ -108,6 +110,10 @@ def _site_href(target: str, source: Path) -> str:
         return resolved.with_suffix(".html").name + hash_ + anchor
     if resolved == course.ROOT / "README.md":
         return "index.html" + hash_ + anchor
+    if resolved.parent == _answers() and resolved.suffix == ".md":
+        return f"{ANSWERS_PAGE}#{resolved.stem}"
+    if resolved in (_guide(), _guide().with_name(GRAPH)):
+        return TEACHING_PAGE if resolved == _guide() else GRAPH
     config = course.course_config()
     path = resolved.relative_to(course.ROOT).as_posix()
     return f"https://github.com/{config['repository']}/blob/{config['branch']}/{path}{hash_}{anchor}"
@@ -134,7 +140,7 @@ def render_page(pages: list[Page], index: int) -> str:
         "metadata": {"name": page.title},
         "course_css": _CSS,
         "course_top": _navigation(pages, index, "top") + BANNER,
-        "course_bottom": _navigation(pages, index, "bottom"),
+        "course_bottom": _extras(page) + _navigation(pages, index, "bottom"),
     }
     notebook = nbformat.read(page.notebook, as_version=4)
     # A static page cannot run a widget: without widget state each one shows its text form, and no page loads
@@ -144,6 +150,59 @@ def render_page(pages: list[Page], index: int) -> str:
         if cell.cell_type == "markdown":
             cell.source = _MARKDOWN_LINK.sub(lambda link: f"]({_site_href(link[1], page.notebook)})", cell.source)
     return _exporter().from_notebook_node(notebook, resources=resources)[0]
+
+
+def _answers() -> Path:
+    return course.ROOT / "docs" / "answers"
+
+
+def _guide() -> Path:
+    return course.ROOT / "docs" / "TEACHING.md"
+
+
+def _extras(page: Page) -> str:
+    """Under a notebook: its model answers (when it has them) and the teacher's guide."""
+    links = [f'<a href="{ANSWERS_PAGE}#{page.notebook.stem}">Model answers to this notebook\'s questions</a>']
+    links = links if (_answers() / f"{page.notebook.stem}.md").is_file() else []
+    links += [f'<a href="{TEACHING_PAGE}">Teacher\'s guide</a>'] if _guide().is_file() else []
+    return f'<p class="course-extras">{" · ".join(links)}</p>' if links else ""
+
+
+def _markdown_page(title: str, body_markdown: str, source: Path, top: str = "") -> str:
+    """A page of the site from markdown: the banner, the text with its links rewritten, a way back to the index."""
+    body = _MARKDOWN_LINK.sub(lambda link: f"]({_site_href(link[1], source)})", body_markdown)
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>{html.escape(title)}</title><style>{_CSS}</style></head>
+<body><main class="course-index">
+<nav class="course-nav" aria-label="top"><a href="index.html">← Contents</a></nav>
+{BANNER}
+{top}{markdown2html(body)}
+</main></body></html>
+"""
+
+
+def render_answers(pages: list[Page]) -> str:
+    """Every notebook's model answers on one page, a section per notebook (its id is the notebook's stem)."""
+    sections = []
+    for page in pages:
+        answers = _answers() / f"{page.notebook.stem}.md"
+        if answers.is_file():
+            # The file's own title and opening line give way to the page's.
+            text = answers.read_text(encoding="utf-8").split("\n\n", 2)[-1]
+            sections.append(f'<section id="{page.notebook.stem}"><h2><a href="{page.file_name}">'
+                            f"{html.escape(page.title)}</a></h2>\n"
+                            + markdown2html(_MARKDOWN_LINK.sub(lambda link: f"]({_site_href(link[1], answers)})",
+                                                               text)) + "</section>")
+    intro = ("<h1>Model answers</h1><p>Short answers to every notebook's <em>Questions</em>, accurate to the "
+             "course's pinned SDK. Answer in your own words first; there is more than one good answer.</p>")
+    return _markdown_page("Model answers", "", _answers(), top=intro + "\n".join(sections))
+
+
+def render_teaching() -> str:
+    """The teacher's guide, docs/TEACHING.md, as a page."""
+    return _markdown_page("Teacher's guide", _guide().read_text(encoding="utf-8"), _guide())
 
 
 def render_index(pages: list[Page]) -> str:
@@ -163,6 +222,7 @@ def render_index(pages: list[Page]) -> str:
 <h1>Agents from First Principles</h1>
 {BANNER}
 {markdown2html(introduction)}
+{_index_extras()}
 <h2 id="syllabus">Syllabus</h2>
 <table><thead><tr><th>#</th><th>Notebook</th><th>What it teaches</th></tr></thead>
 <tbody>
@@ -170,6 +230,12 @@ def render_index(pages: list[Page]) -> str:
 </tbody></table>
 </main></body></html>
 """
+
+
+def _index_extras() -> str:
+    links = [f'<a href="{TEACHING_PAGE}">Teacher\'s guide</a>'] if _guide().is_file() else []
+    links += [f'<a href="{ANSWERS_PAGE}">Model answers to every notebook\'s questions</a>'] if _answers().is_dir() else []
+    return f'<p class="course-extras">{" · ".join(links)}</p>' if links else ""
 
 
 def build(folder: Path) -> list[Path]:
@@ -181,6 +247,14 @@ def build(folder: Path) -> list[Path]:
     for index, page in enumerate(pages):
         written.append(folder / page.file_name)
         written[-1].write_text(render_page(pages, index))
+    if _answers().is_dir():
+        written.append(folder / ANSWERS_PAGE)
+        written[-1].write_text(render_answers(pages))
+    if _guide().is_file():
+        written.append(folder / TEACHING_PAGE)
+        written[-1].write_text(render_teaching())
+        written.append(folder / GRAPH)
+        written[-1].write_bytes(_guide().with_name(GRAPH).read_bytes())
     for stale in set(folder.glob("[0-9][0-9]_*.html")) - set(written):
         stale.unlink()
     return written

@@ -105,34 +105,24 @@ def test_a_schedule_fires_once_per_tick_though_two_workers_run_it(db_url, client
     assert not _alive(one.pid) and not _alive(two.pid)
 
 
-def _most_at_once(spans: list[tuple]) -> int:
-    """The largest number of (start, end) spans that overlap at one moment."""
-    edges = sorted([(start, 1) for start, _ in spans] + [(end, -1) for _, end in spans])
-    running = most = 0
-    for _, step in edges:
-        running += step
-        most = max(most, running)
-    return most
-
-
 def test_the_queue_runs_at_most_one_trip_per_worker_and_both_workers_serve(db_url, client, tmp_path):
     with durable_demo.Worker(db_url, "worker-1", tmp_path) as one, durable_demo.Worker(db_url, "worker-2", tmp_path) as two:
         one.wait_ready(), two.wait_ready()
         trips = [_enqueue_trip(client, city) for city in ("Paris", "Rome", "Oslo", "Porto")]
         results = [trip.get_result(polling_interval_sec=0.05) for trip in trips]
     assert all(city in result for city, result in zip(("Paris", "Rome", "Oslo", "Porto"), results))
-    spans: dict[str, list] = {}
-    for entry in durable_demo.ledger(db_url):
-        spans.setdefault(entry.workflow_id, []).append(entry)
-    trips_by_worker = Counter()
-    for entries in spans.values():
-        assert len({entry.worker for entry in entries}) == 1  # a trip runs on one worker from start to end
-        trips_by_worker[entries[0].worker] += 1
-    assert set(trips_by_worker) == {"worker-1", "worker-2"}
-    span = {workflow: (min(e.started_at for e in es), max(e.finished_at for e in es)) for workflow, es in spans.items()}
-    for worker in trips_by_worker:
-        assert _most_at_once([span[w] for w, es in spans.items() if es[0].worker == worker]) == 1
-    assert _most_at_once(list(span.values())) == 2
+    entries = durable_demo.ledger(db_url)
+    assert all(len({e.worker for e in entries if e.workflow_id == w}) == 1 for w in {e.workflow_id for e in entries})
+    runs = durable_demo.runs(entries)
+    assert len(runs) == 4 and {worker for worker, _, _ in runs.values()} == {"worker-1", "worker-2"}
+    for worker in ("worker-1", "worker-2"):
+        assert durable_demo.most_at_once((start, end) for w, start, end in runs.values() if w == worker) == 1
+    assert durable_demo.most_at_once((start, end) for _, start, end in runs.values()) == 2
+
+
+def test_most_at_once_counts_overlapping_spans_and_not_touching_ones():
+    assert durable_demo.most_at_once([(0, 2), (1, 3), (2, 4), (5, 6)]) == 2  # (0, 2) ends as (2, 4) starts
+    assert durable_demo.most_at_once([(0, 9), (1, 3), (2, 4)]) == 3 and durable_demo.most_at_once([]) == 0
 
 
 def test_a_worker_that_cannot_reach_its_database_says_why(tmp_path):

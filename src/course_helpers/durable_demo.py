@@ -17,7 +17,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -100,12 +100,12 @@ async def plan_trip(request: str) -> str:
 
 @DBOS.workflow(name="nightly_digest")
 async def nightly_digest(scheduled_at: datetime, context: Any) -> None:
-    """The cron job: count the bookings so far (a step, so a replayed run does not count again)."""
-    await _count_bookings(scheduled_at.isoformat())
+    """The cron job. A real one would mail the day's bookings; this one writes a ledger row naming its tick."""
+    await _write_digest(scheduled_at.isoformat())
 
 
 @DBOS.step()
-async def _count_bookings(tick: str) -> None:
+async def _write_digest(tick: str) -> None:
     async with _recorded(f"digest {tick}"):
         pass
 
@@ -126,7 +126,8 @@ def main(argv: list[str] | None = None) -> None:
         signal.signal(signum, lambda *_: stop.set())
     try:
         DBOS(config={"name": APP_NAME, "system_database_url": args.db, "executor_id": args.worker,
-                     "log_level": "WARNING", "scheduler_polling_interval_sec": 0.2})
+                     "log_level": "WARNING", "scheduler_polling_interval_sec": 0.2,
+                     "notification_listener_polling_interval_sec": 0.1})
         DBOS.launch()
         DBOS.register_queue(QUEUE, worker_concurrency=1, global_concurrency=2, polling_interval_sec=0.05)
     except Exception as error:
@@ -136,6 +137,8 @@ def main(argv: list[str] | None = None) -> None:
     while not stop.wait(0.5) and os.getppid() == parent:
         pass
     DBOS.destroy()
+    sys.stdout.flush()
+    os._exit(0)  # DBOS is shut down; the interpreter's own teardown would take another second and do nothing
 
 
 def _cause(error: BaseException) -> str:
@@ -172,6 +175,25 @@ def ledger(db_url: str) -> list[Entry]:
         rows = connection.execute("SELECT workflow_id, pid, worker, what, started_at, finished_at FROM ledger "
                                   "ORDER BY id").fetchall()
     return [Entry(*row) for row in rows]
+
+
+def runs(entries: Iterable[Entry]) -> dict[str, tuple[str, datetime, datetime]]:
+    """Each finished workflow's worker, and its span: from its first ledger row's start to its last row's finish."""
+    by_workflow: dict[str, list[Entry]] = {}
+    for entry in entries:
+        by_workflow.setdefault(entry.workflow_id, []).append(entry)
+    return {workflow: (rows[-1].worker, min(row.started_at for row in rows), max(row.finished_at for row in rows))
+            for workflow, rows in by_workflow.items() if all(row.finished_at for row in rows)}
+
+
+def most_at_once(spans: Iterable[tuple[datetime, datetime]]) -> int:
+    """The largest number of (start, end) spans that overlap at one moment."""
+    edges = sorted(edge for start, end in spans for edge in ((start, 1), (end, -1)))  # an end sorts before a start
+    running = most = 0
+    for _, change in edges:
+        running += change
+        most = max(most, running)
+    return most
 
 
 class WorkerFailed(CourseError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -14,6 +15,7 @@ import tempfile
 import tomllib
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 USAGE = """\
 usage: python3 course.py COMMAND [ARGS...]
@@ -106,29 +108,107 @@ def course_notebooks() -> list[Path]:
     return [NOTEBOOKS / name for _, _, name, _ in syllabus_rows()]
 
 
-def learner_change(path: Path) -> str | None:
-    """One sentence when course notebook `path` was re-run and saved in Jupyter, else None.
+def _cells_digest(notebook: Any) -> str:
+    """A digest of what a run changes and nbval compares: each code cell's source, tags, count and outputs."""
+    cells = [
+        [cell.source, cell.metadata.get("tags", []), cell.execution_count, cell.outputs]
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+    ]
+    return hashlib.sha256(json.dumps(cells, sort_keys=True).encode()).hexdigest()
 
-    That is: its code cells are not numbered 1..n, as `execute` stores them, and it differs from the committed
-    notebook (or git cannot tell). A notebook committed that way is a maintainer's slip, and is tested as usual."""
-    import json
 
-    cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
-    counts = [cell.get("execution_count") for cell in cells if cell.get("cell_type") == "code"]
-    if counts == list(range(1, len(counts) + 1)):
-        return None
+def stamp(notebook: Any) -> None:
+    """Record in the notebook's metadata that course.py wrote these cells (`execute`, `colab`), so the tests can
+    tell a maintainer's fresh run from a learner's."""
+    notebook.metadata["course"] = {"cells_sha256": _cells_digest(notebook)}
+
+
+def _committed_digest(path: Path) -> str | None:
+    """The cells digest of `path` as committed (HEAD), or None when git cannot show it."""
+    import nbformat
+
     try:
-        committed = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", path.name], cwd=path.parent,
-                                   capture_output=True, timeout=60).returncode == 0
-    except (OSError, subprocess.SubprocessError):
-        committed = False
-    if committed:
+        shown = subprocess.run(["git", "show", f"HEAD:./{path.name}"], cwd=path.parent, capture_output=True,
+                               text=True, encoding="utf-8", timeout=60)
+        return _cells_digest(nbformat.reads(shown.stdout, as_version=4)) if shown.returncode == 0 else None
+    except (OSError, subprocess.SubprocessError, ValueError):
         return None
+
+
+def _in_git(path: Path) -> bool:
+    """True when `path` is in a git work tree (a clone, not a download)."""
+    try:
+        return subprocess.run(["git", "rev-parse", "--is-inside-work-tree"], cwd=path.parent, capture_output=True,
+                              timeout=60).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+def learner_change(path: Path) -> str | None:
+    """One sentence when course notebook `path` holds a learner's run, else None.
+
+    That is: its code cells (sources, counts, outputs) are neither the committed ones nor the ones `execute` or
+    `colab` last wrote (their stamp in the metadata). So a learner's run top to bottom, numbered 1..n, counts, and
+    a maintainer's fresh `execute` does not. Committed that way, it is a maintainer's slip, and is tested as usual."""
+    import nbformat
+
+    notebook = nbformat.read(path, as_version=4)
+    digest, committed, stamped = _cells_digest(notebook), _committed_digest(path), notebook.metadata.get("course")
+    if digest in ((stamped or {}).get("cells_sha256"), committed):
+        return None
+    counts = [cell.execution_count for cell in notebook.cells if cell.cell_type == "code"]
+    if stamped is None and committed is None and counts == list(range(1, len(counts) + 1)):
+        return None  # neither stamped nor committed, so only its numbering can tell: as `execute` numbers cells
     shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    if committed is None and _in_git(path):  # not committed yet: a maintainer's new notebook
+        return f"{shown} is new and its outputs are not the ones `python3 course.py execute {shown}` stores: run that."
     return (
         f"{shown} holds your own run, so its stored outputs are not the course's: to keep your work save a copy in "
         f"my-work/ (File > Save Notebook As), and `git checkout {shown}` restores the course's version."
     )
+
+
+def is_course_notebook(path: Path) -> bool:
+    """True for a notebook README.md's syllabus lists, however the path is spelled; any other is a learner's."""
+    return path.resolve() in {notebook.resolve() for notebook in course_notebooks()}
+
+
+class CourseNotebooksOnly:
+    """A pytest plugin (the root conftest.py registers it): only the course's notebooks are collected, however the
+    paths are given. A learner's own notebook is never tested, and a course notebook the learner changed is left
+    out with one sentence on restoring it."""
+
+    def __init__(self) -> None:
+        self.left_out: dict[Path, str] = {}  # notebooks named on the command line and left out, with why
+
+    def _why_not(self, path: Path) -> str | None:
+        if path.suffix != ".ipynb":
+            return None
+        if not is_course_notebook(path):
+            shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+            return f"{shown} is not one of the course's notebooks (README.md's syllabus lists those), so it is yours."
+        return learner_change(path)
+
+    def pytest_ignore_collect(self, collection_path: Path, config: object) -> bool | None:
+        return True if self._why_not(collection_path) else None
+
+    def pytest_collection_modifyitems(self, config: Any, items: list) -> None:
+        # A file named on the command line is collected without asking pytest_ignore_collect.
+        why = {path: self._why_not(path) for path in {item.path for item in items}}
+        dropped = [item for item in items if why[item.path]]
+        if dropped:
+            items[:] = [item for item in items if not why[item.path]]
+            config.hook.pytest_deselected(items=dropped)
+            self.left_out.update({path: sentence for path, sentence in why.items() if sentence})
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        sentences = dict(self.left_out)
+        for path in course_notebooks():
+            if path.is_file() and path not in sentences and (sentence := learner_change(path)):
+                sentences[path] = sentence
+        for sentence in sentences.values():
+            terminalreporter.write_line(f"course: not tested: {sentence}")
 
 
 def course_config() -> dict[str, str]:
@@ -368,6 +448,7 @@ def _execute_in_place(paths: Sequence[str]) -> int:
                 "fix the cell, or tag it raises-exception if the error is the lesson."
             )
             return 1
+        stamp(notebook)
         nbformat.write(notebook, path)
     return 0
 
@@ -385,12 +466,15 @@ def _write_colab_cells(paths: Sequence[str]) -> int:
             return 1
         badge = colab_badge(path.name)
         before = (title.source, setup.source)
+        fresh = learner_change(path) is None  # as committed or as execute wrote it, so the stamp may follow the edit
         if _ANY_COLAB_BADGE.search(title.source):
             title.source = _ANY_COLAB_BADGE.sub(lambda _: badge, title.source, count=1)
         else:  # no badge yet: it goes in its own paragraph after the navigation line
             title.source = re.sub(r"^(.*\[Contents\]\(.*)$", lambda m: f"{m[1]}\n\n{badge}", title.source, 1, re.M)
         setup.source = cell
         if (title.source, setup.source) != before:
+            if fresh:
+                stamp(notebook)
             nbformat.write(notebook, path)
             _say(f"updated {path.name}")
     return 0

@@ -5,6 +5,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -12,8 +13,9 @@ import pytest
 from nbval.plugin import get_sanitize_patterns
 
 import course
-from conftest import CourseNotebooksOnly
+from course import CourseNotebooksOnly
 
+ROOT = course.ROOT
 NOTEBOOK_DIR = course.ROOT / "notebooks"
 NOTEBOOKS = course.course_notebooks()  # a learner's own notebooks are not the course's, and are not checked
 CONTENTS_LINK = "[Contents](../README.md#syllabus)"
@@ -356,3 +358,92 @@ def test_a_rerun_notebook_that_was_committed_is_a_maintainers_slip_and_still_tes
                    cwd=learner_tree, check=True)
     assert course.learner_change(first) is None
     assert _param(first) == first  # so test_code_cells_ran_once_in_order names the cell and `execute`
+
+
+def _collected(tree: Path, *paths: str) -> tuple[set[str], str]:
+    """The files a real `pytest --nbval` run collects in `tree` for `paths`, and what it printed."""
+    done = subprocess.run([sys.executable, "-m", "pytest", "--nbval", "--collect-only", "-q", "-p", "no:cacheprovider",
+                           *paths], cwd=tree, capture_output=True, text=True, timeout=120)
+    return {line.split("::")[0] for line in done.stdout.splitlines() if "::" in line}, done.stdout
+
+
+def test_only_course_notebooks_are_collected_however_the_paths_are_given(learner_tree):
+    for name in ("course.py", "conftest.py", "pyproject.toml"):
+        shutil.copy(ROOT / name, learner_tree / name)
+    shutil.copytree(ROOT / "tests" / "kernel_profile", learner_tree / "tests" / "kernel_profile")
+    (learner_tree / "notebooks" / "my-work").mkdir()
+    (learner_tree / "my-work").mkdir()
+    learner = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1", execution_count=1)])
+    for path in ("notebooks/Untitled.ipynb", "notebooks/my-work/x.ipynb", "my-work/y.ipynb"):
+        nbformat.write(learner, learner_tree / path)
+    first, second = (f"notebooks/{path.name}" for path in course.course_notebooks())
+
+    for paths in (["notebooks/"], ["notebooks"], ["."], ["notebooks/my-work", "notebooks/../notebooks/"]):
+        assert _collected(learner_tree, *paths)[0] == {first, second}, paths
+    collected, printed = _collected(learner_tree, "notebooks/Untitled.ipynb", "my-work/y.ipynb", first)
+    assert collected == {first}  # named on the command line, a learner's notebook is still left out, with why
+    assert ("course: not tested: notebooks/Untitled.ipynb is not one of the course's notebooks (README.md's syllabus "
+            "lists those), so it is yours.") in printed
+
+
+def _run_top_to_bottom(path: Path) -> None:
+    """What a learner's run of every cell in order, saved, leaves: counts 1..n as `execute` writes, other outputs."""
+    notebook = nbformat.read(path, as_version=4)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert [cell.execution_count for cell in code] == list(range(1, len(code) + 1))
+    code[-1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="my own answer\n")]
+    nbformat.write(notebook, path)
+
+
+def test_a_learners_run_top_to_bottom_is_skipped_too(learner_tree):
+    first = course.course_notebooks()[0]
+    _run_top_to_bottom(first)
+    assert course.learner_change(first).startswith(f"notebooks/{first.name} holds your own run")
+    assert CourseNotebooksOnly().pytest_ignore_collect(first, None) is True
+
+
+def test_a_markdown_edit_leaves_the_notebook_tested(learner_tree):
+    first = course.course_notebooks()[0]
+    notebook = nbformat.read(first, as_version=4)
+    notebook.cells[0].source += "\n\nA maintainer's new sentence."  # outputs are still the course's
+    nbformat.write(notebook, first)
+    assert course.learner_change(first) is None
+
+
+@pytest.mark.kernel
+def test_a_maintainers_fresh_execute_is_tested_before_it_is_committed(learner_tree):
+    second = course.course_notebooks()[1]
+    notebook = nbformat.read(second, as_version=4)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    code[-1].source += "\nprint('one more line')"  # a maintainer's edit: stale until executed
+    nbformat.write(notebook, second)
+    assert course.learner_change(second) is not None
+    assert course._execute_in_place([str(second)]) == 0
+    assert course.learner_change(second) is None  # uncommitted, yet course.py's own run: tested
+    _run_top_to_bottom(second)  # ...until a learner runs it again and saves
+    assert course.learner_change(second) is not None
+
+
+def test_the_colab_rewrite_keeps_a_course_notebook_tested(learner_tree):
+    shutil.copy(ROOT / "pyproject.toml", learner_tree)  # [tool.course] names the repository
+    second = course.course_notebooks()[1]
+    notebook = nbformat.read(second, as_version=4)
+    notebook.cells[1].source = "from course_helpers import setup\ncourse = setup()"
+    nbformat.write(notebook, second)
+    subprocess.run(["git", "-c", "user.name=M", "-c", "user.email=m@example.com", "commit", "-qam", "old cell"],
+                   cwd=learner_tree, check=True)
+    assert course._write_colab_cells([str(second)]) == 0
+    assert nbformat.read(second, as_version=4).cells[1].source == course.setup_cell()
+    assert course.learner_change(second) is None
+
+
+def test_a_new_course_notebook_that_was_not_executed_says_to_execute_it(learner_tree):
+    second = course.course_notebooks()[1]
+    subprocess.run(["git", "rm", "-q", "--cached", f"notebooks/{second.name}"], cwd=learner_tree, check=True)
+    subprocess.run(["git", "-c", "user.name=M", "-c", "user.email=m@example.com", "commit", "-qm", "not yet"],
+                   cwd=learner_tree, check=True)
+    _rerun_one_cell(second)
+    assert course.learner_change(second) == (
+        f"notebooks/{second.name} is new and its outputs are not the ones `python3 course.py execute "
+        f"notebooks/{second.name}` stores: run that."
+    )

@@ -12,8 +12,8 @@ import httpx
 import psutil
 from a2a.client import A2ACardResolver, ClientConfig, create_client
 from a2a.helpers import new_text_message
-from a2a.types import (AgentCapabilities, AgentCard, AgentSkill, CancelTaskRequest, GetTaskRequest, Message, Role, SendMessageRequest,
-                       Task, TaskState)
+from a2a.types import (AgentCapabilities, AgentCard, AgentSkill, CancelTaskRequest, GetTaskRequest, Message, Role,
+                       SendMessageRequest, Task, TaskState)
 from agents import Agent, RunConfig, Runner
 from agents.testing import ScriptedModel
 
@@ -80,7 +80,8 @@ def test_the_card_is_served_at_the_well_known_path_with_the_address_it_answers_o
                 card = await A2ACardResolver(http, server.url).get_agent_card()
         assert raw["name"] == "Riverside Librarian" and raw["capabilities"] == {"streaming": True}
         assert raw["skills"][0]["id"] == "find-books"
-        assert raw["supportedInterfaces"] == [{"url": server.url, "protocolBinding": "JSONRPC", "protocolVersion": "1.0"}]
+        interface = {"url": server.url, "protocolBinding": "JSONRPC", "protocolVersion": "1.0"}
+        assert raw["supportedInterfaces"] == [interface]
         assert card == server.card and urlsplit(server.url).hostname == "127.0.0.1"
 
     asyncio.run(check())
@@ -231,7 +232,8 @@ def test_bad_input_gets_one_sentence_each():
 
     sentences, log, result = asyncio.run(check())
     assert sentences["unknown task (get)"].startswith("Riverside Librarian has no such task: send a new message")
-    assert "no-such-task" in sentences["unknown task (send)"] and "without a task id" in sentences["unknown task (send)"]
+    assert "no-such-task" in sentences["unknown task (send)"]
+    assert "without a task id" in sentences["unknown task (send)"]
     assert "message.parts" in sentences["malformed message"] and "fix that field" in sentences["malformed message"]
     assert "no agent card at that address (HTTP 404)" in sentences["wrong card address"]
     for name in ("server gone", "no card"):

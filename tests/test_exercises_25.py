@@ -61,7 +61,8 @@ def test_shout_checker_accepts_the_reference_and_another_right_answer(capsys):
     assert run_check(check_shout_executor, check_shout_executor.reference())
     assert run_check(check_shout_executor, LoudExecutor)
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 2 and all(line.startswith("✅ a client saw submitted → working → completed") for line in lines)
+    assert len(lines) == 2
+    assert all(line.startswith("✅ a client saw submitted → working → completed") for line in lines)
 
 
 def test_shout_checker_blank(capsys):

@@ -1,4 +1,4 @@
-"""Serve an Agents SDK agent over A2A (an `AgentExecutor` that runs it, uvicorn on 127.0.0.1) and call one from a tool."""
+"""Serve an Agents SDK agent over A2A (an `AgentExecutor`, uvicorn on 127.0.0.1), and ask one from a function tool."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import re
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
 
 import uvicorn
 from a2a.client import (A2AClientError, A2AClientTimeoutError, AgentCardResolutionError, Client, ClientConfig,
@@ -192,7 +191,8 @@ def describe_a2a_error(error: Exception, peer: str = "The other agent") -> str:
                 "or check the address on its agent card.")
     if isinstance(error, A2AError):
         return f"{peer} answered with an error ({type(error).__name__}: {error.message}); see its server's log."
-    return f"{peer} could not be asked ({type(error).__name__}: {error}); check its agent card and the client's settings."
+    return (f"{peer} could not be asked ({type(error).__name__}: {error}); check its agent card and the client's "
+            "settings.")
 
 
 async def _send(client: Client, text: str) -> Task:

@@ -7,7 +7,7 @@ from typing import Any
 
 import openai
 from agents import (Agent, MaxTurnsExceeded, ModelRetrySettings, ModelSettings, ModelTimeoutError,
-                    OpenAIChatCompletionsModel, Runner, function_tool, retry_policies)
+                    OpenAIChatCompletionsModel, RunConfig, Runner, function_tool, retry_policies)
 
 from course_helpers.checks import Hint, checker, offline_run_config, reference_solution
 from course_helpers.failures import Failure
@@ -46,7 +46,8 @@ async def check_retry_settings(settings: Any) -> str:
         model = OpenAIChatCompletionsModel(model=OFFLINE_MODEL_ID, openai_client=client)
         calculator = Agent(name="Calculator", instructions="Answer briefly.", model=model, model_settings=settings)
         try:
-            result = await asyncio.wait_for(Runner.run(calculator, "What is 12 * 7?"), _GUARD_SECONDS)
+            run = Runner.run(calculator, "What is 12 * 7?", run_config=RunConfig(tracing_disabled=True))
+            result = await asyncio.wait_for(run, _GUARD_SECONDS)
         except ModelTimeoutError:
             raise Hint("the stalled request timed out and your policy did not retry the timeout: combine "
                        "`retry_policies.provider_suggested()` with `retry_policies.network_error()`, which retries "

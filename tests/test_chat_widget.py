@@ -201,3 +201,80 @@ def test_submitting_outside_an_event_loop_says_what_to_do():
     with pytest.raises(RuntimeError, match="needs a running event loop"):
         chat._on_submit(None)  # what Enter and Send call (ipywidgets logs what a callback raises)
     assert chat.input.value == "Hello" and not chat.waiting  # kept, to send with `await chat.send(...)`
+
+
+# --- Enter clears only what it sent: typing that races the clear is kept, never dropped or merged ---------------
+
+
+class Frontend:
+    """Records what the kernel sends to the browser's copy of the text box, and sends what the browser would."""
+
+    def __init__(self, box):
+        self.box, self.sent = box, []
+        box.comm.send = self.send  # the widget's channel to the browser (in a test, one that sends nothing)
+
+    def send(self, data=None, metadata=None, buffers=None):
+        self.sent.append(data)
+
+    def types(self, text: str) -> None:
+        """A keystroke in the browser: it sends the box's whole text (continuous_update)."""
+        self.box._handle_msg({"content": {"data": {"method": "update", "state": {"value": text}}}, "buffers": []})
+
+    def values(self, method: str) -> list[str]:
+        return [data["state"]["value"] for data in self.sent if data["method"] == method and "value" in data["state"]]
+
+
+def test_enter_clears_only_the_text_it_sent_and_keeps_what_was_typed_after():
+    chat = ChatWidget(make_triage_agent())
+    browser = Frontend(chat.input)
+
+    async def type_enter_and_type_on():
+        browser.types("What is 12 * 7?")
+        press_enter(chat)
+        # Never a plain update, which the browser applies over whatever it holds: an answer to its last message,
+        # which it ignores when it has been typed into since, as it has here.
+        assert browser.values("update") == [] and browser.values("echo_update")[-1] == ""
+        browser.types("What is 12 * 7?What")  # typed before the browser saw the box cleared
+        assert chat.input.value == "What" and browser.values("echo_update")[-1] == "What"
+        browser.types("What is 12 * 7?What is")  # and more, still before
+        assert chat.input.value == "What is"
+        browser.types("What is 6")  # the browser has caught up: its text is the new message, kept as it is
+        browser.types("What is 6 * 7?")
+        assert chat.input.value == "What is 6 * 7?" and browser.values("update") == []
+        press_enter(chat)
+        await chat.task
+
+    asyncio.run(type_enter_and_type_on())
+    assert you(chat) == ["You: What is 12 * 7?", "You: What is 6 * 7?"]  # nothing dropped, nothing merged
+
+
+def test_a_message_sent_again_after_the_box_cleared_is_kept_whole():
+    chat = ChatWidget(make_triage_agent())
+    browser = Frontend(chat.input)
+
+    async def yes_twice():
+        browser.types("y")
+        press_enter(chat)
+        browser.types("y")  # the box was cleared, and the learner typed the same answer again
+        assert chat.input.value == "y"
+        browser.types("ye")
+        assert chat.input.value == "ye"
+        await chat.task
+
+    asyncio.run(yes_twice())
+
+
+def test_deleting_what_was_typed_after_enter_before_the_clear_leaves_the_box_empty():
+    chat = ChatWidget(make_triage_agent())
+    browser = Frontend(chat.input)
+
+    async def type_and_take_back():
+        browser.types("What is 12 * 7?")
+        press_enter(chat)
+        browser.types("What is 12 * 7?W")
+        browser.types("What is 12 * 7?")  # backspace, still before the browser saw the clear
+        assert chat.input.value == "" and browser.values("echo_update")[-1] == ""
+        await chat.task
+
+    asyncio.run(type_and_take_back())
+    assert you(chat) == ["You: What is 12 * 7?"]

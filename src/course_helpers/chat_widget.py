@@ -8,6 +8,7 @@ from html import escape
 from typing import Any
 
 import ipywidgets as widgets
+from ipywidgets.widgets import widget
 from agents import Agent, Runner, RunResultStreaming, Session
 from agents.items import TResponseInputItem
 from agents.stream_events import StreamEvent
@@ -25,7 +26,8 @@ class ChatWidget:
     the agent that answered last. In code, `await chat.send("...")` does what typing and Send do.
 
     A message goes only on Enter or Send (never when the box loses focus). The box stays open while a reply
-    streams: what you send meanwhile waits its turn, in order, so no message is dropped or merged.
+    streams: what you send meanwhile waits its turn, in order, so no message is dropped or merged. Enter clears
+    only the text it sent: what you type before the box is cleared stays in it, for the next message.
     """
 
     def __init__(self, agent: Agent[Any], session: Session | None = None) -> None:
@@ -39,6 +41,8 @@ class ChatWidget:
         self._replying = False  # True while the last line is the agent's reply being streamed
         self._stopping = self._busy = False
         self._tool_names: dict[str, str] = {}
+        self._sent = ""  # what Enter last sent, while the browser may still show it in front of newer typing
+        self._typed_after = self._setting = False
         # continuous_update: the kernel has every keystroke, so the text is complete when Enter arrives.
         self.input = widgets.Text(placeholder="Type a message and press Enter", continuous_update=True,
                                   layout=widgets.Layout(flex="1"))
@@ -47,6 +51,7 @@ class ChatWidget:
         self.output = widgets.HTML()
         self.view = widgets.VBox([self.output, widgets.HBox([self.input, self.send_button, self.stop_button])])
         self.input.on_msg(self._on_text_message)  # the browser sends {"event": "submit"} on Enter
+        self.input.observe(self._on_typing, "value")
         self.send_button.on_click(self._on_submit)
         self.stop_button.on_click(lambda _: self.stop())
         self._render()
@@ -113,10 +118,37 @@ class ChatWidget:
                 "ChatWidget needs a running event loop, as in a Jupyter notebook; "
                 "in a script, use `await chat.send(message)` inside asyncio.run()."
             ) from None
-        self.input.value = ""
+        self._sent, self._typed_after = self.input.value, False
+        self._set_box("")
         self.waiting.append(message)
         if self.task is None or self.task.done():
             self.task = loop.create_task(self._send_waiting())
+
+    def _on_typing(self, change: dict[str, Any]) -> None:
+        """The box's text from the browser: while it still starts with the text just sent, the browser had not yet
+        cleared it, so only the rest is new typing, and stays."""
+        if self._setting or not self._sent:
+            return
+        text = change["new"]
+        if text.startswith(self._sent) and (len(text) > len(self._sent) or self._typed_after):
+            self._typed_after = True
+            self._set_box(text[len(self._sent):])
+        else:  # typed into the cleared box: the browser has caught up
+            self._sent = ""
+
+    def _set_box(self, text: str) -> None:
+        """Put `text` in the box as an answer to the browser's latest message (an ipywidgets echo), so a browser
+        that has been typed into since keeps what it holds, and its next message brings that text here."""
+        self._setting = True
+        try:
+            if not widget.JUPYTER_WIDGETS_ECHO:  # a frontend without echoes: a plain update
+                self.input.value = text
+                return
+            with self.input._lock_property(value=text):  # set here without the plain update the browser always applies
+                self.input.value = text
+            self.input._send({"method": "echo_update", "state": {"value": text}, "buffer_paths": []})
+        finally:
+            self._setting = False
 
     async def _send_waiting(self) -> RunResultStreaming | None:
         result = None

@@ -77,6 +77,7 @@ def jupyter_lab(tmp_path):
     port, token = free_port(), secrets.token_hex(16)
     env = course.offline_environment(os.environ)
     env.update(
+        COURSE_PROGRESS=str(tmp_path / "my-work" / "progress.jsonl"),  # the learner's progress file, here a temporary one
         JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "settings"),
         JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"),
         JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
@@ -84,6 +85,7 @@ def jupyter_lab(tmp_path):
     command = [
         sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
         "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={notebooks}",
+        "--LabApp.expose_app_in_browser=True",  # window.jupyterapp: the walk below adds and runs cells with its commands
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")
@@ -125,7 +127,7 @@ def test_jupyterlab_runs_the_first_notebook(browser, jupyter_lab):
 
     browser.find_element(By.XPATH, "//div[contains(@class, 'lm-MenuBar-itemLabel') and text()='Run']").click()
     browser.find_element(By.CSS_SELECTOR, "li.lm-Menu-item[data-command='runmenu:run-all']").click()
-    wait.until(lambda driver: "Not attempted yet" in driver.execute_script(_OUTPUTS)[-1][1])
+    wait.until(lambda driver: "Part I · Foundations" in driver.execute_script(_OUTPUTS)[-1][1])  # the last cell
 
     cells = browser.execute_script(_OUTPUTS)
     assert [prompt for prompt, _ in cells] == [f"[{n}]:" for n in range(1, len(cells) + 1)]  # each ran, in order
@@ -133,11 +135,70 @@ def test_jupyterlab_runs_the_first_notebook(browser, jupyter_lab):
     assert outputs[0].startswith("Model: offline course model (deterministic, no network, no key).")
     assert any("The weather in Tokyo is sunny and 21°C." in output for output in outputs)
     assert not [output for output in outputs if "Traceback" in output or "Error" in output]
+    assert any(output.startswith("✏️ Not attempted yet") for output in outputs)  # the exercise, still blank
     code_cells = browser.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-CodeCell")
     for name, cell in [("setup", code_cells[0]), ("end", code_cells[-1])]:
         browser.execute_script("arguments[0].scrollIntoView()", cell)
         browser.save_screenshot(SCREENSHOTS / f"jupyterlab_00_start_here_{name}.png")
     assert (course.NOTEBOOKS / "00_start_here.ipynb").read_bytes() == committed
+
+
+# Through JupyterLab's own commands (as its menus run them): put `source` in cell `index`, or in a new cell below it
+# when `new` is true, and run it; returns the index of the cell that ran.
+_RUN_CELL = """const [index, source, isNew, done] = arguments;
+const notebook = window.jupyterapp.shell.currentWidget.content;
+notebook.activeCellIndex = index;
+(async () => {
+  if (isNew) { await window.jupyterapp.commands.execute('notebook:insert-cell-below'); }
+  notebook.activeCell.model.sharedModel.setSource(source);
+  const ran = notebook.activeCellIndex;
+  await window.jupyterapp.commands.execute('notebook:run-cell');
+  done(ran);
+})();"""
+# Every cell's source, output text and execution count (null for markdown), in notebook order.
+_CELLS = """return window.jupyterapp.shell.currentWidget.content.widgets.map(cell => [cell.model.sharedModel.getSource(),
+    cell.model.type === 'code' ? cell.node.querySelector('.jp-OutputArea').textContent : '',
+    cell.model.type === 'code' ? cell.model.executionCount : null])"""
+
+
+def test_a_learner_goes_from_a_blank_exercise_to_a_hint_a_solution_and_a_green_checker(browser, jupyter_lab):
+    url, folder = jupyter_lab
+    wait = WebDriverWait(browser, WAIT_SECONDS)
+    browser.get(url)
+    wait.until(expected_conditions.text_to_be_present_in_element((By.ID, "jp-main-statusbar"), "Idle"))
+    browser.find_element(By.XPATH, "//div[contains(@class, 'lm-MenuBar-itemLabel') and text()='Run']").click()
+    browser.find_element(By.CSS_SELECTOR, "li.lm-Menu-item[data-command='runmenu:run-all']").click()
+    wait.until(lambda driver: "Part I · Foundations" in driver.execute_script(_OUTPUTS)[-1][1])
+
+    def run(index, source, new=False):
+        """Run `source` in a cell; wait until the kernel has run it; return the cell's index and its output."""
+        latest = max(count or 0 for *_, count in browser.execute_script(_CELLS))
+        ran = browser.execute_async_script(_RUN_CELL, index, source, new)
+        wait.until(lambda driver: (driver.execute_script(_CELLS)[ran][2] or 0) > latest)
+        return ran, browser.execute_script(_CELLS)[ran][1]
+
+    cells = browser.execute_script(_CELLS)
+    answer = next(i for i, (source, *_) in enumerate(cells) if source.startswith("def get_time(city: str) -> str:"))
+    check = next(i for i, (source, *_) in enumerate(cells) if "await check_time_tool(get_time)" in source)
+    assert cells[check][1].startswith("✏️ Not attempted yet")  # a blank exercise
+
+    hint_cell, hint = run(check, "check_time_tool.hint()", new=True)
+    assert hint.startswith("💡 ") and "@function_tool" in hint
+    _, solution = run(hint_cell, "check_time_tool.solution()", new=True)
+    assert solution.startswith("# One way to pass check_time_tool")
+    run(answer, solution)  # the learner pastes the printed solution into the exercise cell and runs it
+    _, verdict = run(check, "from course_helpers.exercises.ex00_start_here import check_time_tool\n\n"
+                            "await check_time_tool(get_time)")
+    assert verdict.startswith("✅ the offline model chose get_time")
+    browser.execute_script("arguments[0].scrollIntoView()",
+                           browser.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell")[check])
+    browser.save_screenshot(SCREENSHOTS / "jupyterlab_00_hint_solution_checker.png")
+
+    progress_file = folder.parent / "my-work" / "progress.jsonl"
+    shown = subprocess.run([sys.executable, str(course.ROOT / "course.py"), "progress"], capture_output=True,
+                           text=True, check=True, env={**os.environ, "COURSE_PROGRESS": str(progress_file)}).stdout
+    assert "Part I · Foundations: 1 of " in shown
+    assert next(line for line in shown.splitlines() if "00 start_here" in line).endswith("1/1")
 
 
 @pytest.fixture

@@ -130,7 +130,7 @@ def _with_help(check: Callable[..., Any], exercise: str | None, blank_hint: str)
 
 def _show_hint(check: Any, blank_hint: str) -> None:
     nudge = inspect.getdoc(check.reference) if check.reference else None
-    print(f"💡 {nudge or blank_hint}")
+    print(f"💡 {' '.join((nudge or blank_hint).split())}")  # one line: the notebook wraps it to its width
 
 
 def _show_solution(check: Any) -> None:

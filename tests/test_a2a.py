@@ -10,14 +10,14 @@ from urllib.parse import urlsplit
 
 import httpx
 import psutil
-from a2a.client import A2ACardResolver, ClientConfig, create_client
+from a2a.client import A2ACardResolver, ClientCallContext, ClientConfig, create_client
 from a2a.helpers import new_text_message
 from a2a.types import (AgentCapabilities, AgentCard, AgentSkill, CancelTaskRequest, GetTaskRequest, Message, Role,
                        SendMessageRequest, Task, TaskState)
 from agents import Agent, RunConfig, Runner
 from agents.testing import ScriptedModel
 
-from course_helpers.a2a_peer import AgentsSDKExecutor, a2a_server, a2a_tool, describe_a2a_error, task_text
+from course_helpers.a2a_peer import WAIT_SECONDS, AgentsSDKExecutor, a2a_server, a2a_tool, describe_a2a_error, task_text
 from course_helpers.checks import offline_run_config
 from course_helpers.mcp_servers.launch import NotebookMCPServerStdio
 
@@ -52,7 +52,8 @@ def user(text, task=None) -> Message:
 async def send(client, message):
     """Send a message; return the events as (kind, state name or None, text) and the task as last seen."""
     events, task = [], Task(id=message.task_id, context_id=message.context_id)  # a follow-up gets no Task first
-    async for response in client.send_message(SendMessageRequest(message=message)):
+    wait = ClientCallContext(timeout=WAIT_SECONDS)  # a first offline answer can take over httpx's 5 s on a busy box
+    async for response in client.send_message(SendMessageRequest(message=message), context=wait):
         kind = response.WhichOneof("payload")
         if kind == "task":
             task = response.task

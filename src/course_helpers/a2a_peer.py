@@ -12,8 +12,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import uvicorn
-from a2a.client import (A2AClientError, A2AClientTimeoutError, AgentCardResolutionError, Client, ClientConfig,
-                        ClientFactory)
+from a2a.client import (A2AClientError, A2AClientTimeoutError, AgentCardResolutionError, Client, ClientCallContext,
+                        ClientConfig, ClientFactory)
 from a2a.helpers import get_artifact_text, get_message_text, new_task, new_text_message, new_text_part
 from a2a.server.agent_execution import AgentExecutor, RequestContext
 from a2a.server.events import EventQueue
@@ -25,9 +25,14 @@ from a2a.utils.errors import A2AError, InvalidParamsError, TaskNotFoundError
 from agents import Agent, FunctionTool, RunConfig, Runner, RunState, function_tool
 from starlette.applications import Starlette
 
-__all__ = ["A2AServer", "AgentsSDKExecutor", "a2a_server", "a2a_tool", "describe_a2a_error", "task_text"]
+__all__ = ["WAIT_SECONDS", "A2AServer", "AgentsSDKExecutor", "a2a_server", "a2a_tool", "describe_a2a_error",
+           "task_text"]
 
 _HOST = "127.0.0.1"  # loopback only: nothing outside this machine can reach the server
+# How long a client waits for a task's next event. httpx's default of 5 s is shorter than one model answer may take,
+# and an agent's task is several (the course waits up to 60 s for each, COURSE_TIMEOUT): pass
+# `context=ClientCallContext(timeout=WAIT_SECONDS)` with each call that waits for a task.
+WAIT_SECONDS = 300.0
 _YES = {"yes", "y", "ok", "okay", "sure", "approve", "approved"}  # the first word of a reply to "May I ...?"
 _NO = {"no", "n", "nope", "reject", "rejected", "cancel", "stop"}
 
@@ -198,7 +203,8 @@ def describe_a2a_error(error: Exception, peer: str = "The other agent") -> str:
 async def _send(client: Client, text: str) -> Task:
     """Send one user message and return the task as it ended (completed, failed or input-required)."""
     task = Task()
-    async for response in client.send_message(SendMessageRequest(message=new_text_message(text, role=Role.ROLE_USER))):
+    request = SendMessageRequest(message=new_text_message(text, role=Role.ROLE_USER))
+    async for response in client.send_message(request, context=ClientCallContext(timeout=WAIT_SECONDS)):
         if response.HasField("task"):
             task.CopyFrom(response.task)
         elif response.HasField("status_update"):

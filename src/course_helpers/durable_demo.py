@@ -31,6 +31,8 @@ from dbos_openai_agents import DBOSRunner
 
 from course_helpers.errors import CourseError
 
+# --- What runs inside a worker -------------------------------------------------------------------------------
+
 APP_NAME = "durable-travel"
 QUEUE = "trips"
 HOTEL_SECONDS = 0.5  # the hotel's booking service is slow: the window in which the notebook kills a worker
@@ -39,8 +41,6 @@ _LEDGER_SQL = """CREATE TABLE IF NOT EXISTS ledger (
     started_at timestamptz NOT NULL DEFAULT clock_timestamp(), finished_at timestamptz)"""
 _db_url = ""  # the worker's database, set by main()
 
-
-# --- What runs inside a worker -------------------------------------------------------------------------------
 
 @asynccontextmanager
 async def _recorded(what: str) -> AsyncIterator[None]:

@@ -18,7 +18,7 @@ import yaml
 from fastapi.testclient import TestClient
 
 import course
-from course_helpers import chat_service
+from course_helpers import chat_load, chat_service
 from course_helpers.chat_load import APP, load_test, script
 from course_helpers.chat_service import MAX_BODY_BYTES, app, user_key
 from course_helpers.services import redis_server
@@ -273,3 +273,9 @@ def test_the_deploy_files_run_this_module_with_the_settings_it_reads():
         component = yaml.safe_load((deploy / "dapr" / f"{name}.yaml").read_text())
         assert component["kind"] == "Component" and component["spec"]["type"] == kind
 
+
+
+def test_the_benchmark_row_reports_throughput_latency_and_intact_histories():
+    figure, how = chat_load.bench(users=10, turns=2, concurrency=5)
+    assert re.fullmatch(r"\d+ turns/s, p50 \d+ ms, p99 \d+ ms; all 10 histories intact", figure)
+    assert how.startswith("10 users x 2 turns, 5 in flight")

@@ -60,7 +60,8 @@ async def load_test(url: str, secret: str, users: int = 200, turns: int = 3, con
     report = LoadReport(users, turns, concurrency)
     bar = tqdm(total=users * turns, disable=not progress, file=sys.stdout, desc="turns",
                bar_format="{desc}: {percentage:3.0f}%|{bar:30}| {n_fmt}/{total_fmt}")
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    # Idle connections are dropped before uvicorn's 5 s keep-alive ends, so no request races the server's close.
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency, keepalive_expiry=2)
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
 
         async def converse(user: int) -> None:
@@ -73,7 +74,7 @@ async def load_test(url: str, secret: str, users: int = 200, turns: int = 3, con
                     response.raise_for_status()
                     report.latencies.append(time.perf_counter() - started)
                 except httpx.HTTPError as error:
-                    report.failures.append(f"{user_id}: {type(error).__name__}")
+                    report.failures.append(f"{user_id}: {type(error).__name__} {error}")
                 bar.update()
 
         started = time.perf_counter()

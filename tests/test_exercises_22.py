@@ -4,7 +4,8 @@ import asyncio
 
 from agents import ModelRetrySettings, ModelSettings, RunErrorHandlerResult, retry_policies
 
-from course_helpers.exercises.ex22_when_things_go_wrong import check_max_turns_handler, check_retry_settings
+from course_helpers.exercises.ex22_when_things_go_wrong import (check_max_turns_handler, check_retry_or_stop,
+                                                               check_retry_settings)
 
 
 def check(checker, answer) -> bool:
@@ -108,3 +109,53 @@ def test_max_turns_handler_returning_something_other_than_text(capsys):
 def test_max_turns_handler_that_raises(capsys):
     assert not check(check_max_turns_handler, lambda data: data.agent.name)
     assert "your code raised AttributeError" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- Exercise 3: retry or stop
+
+CASES = ["a 429 from the model API", "a 400 from the model API", "get_order_status timed out", "charge_card timed out",
+         "a streamed answer dropped after its first words"]
+RIGHT = dict(zip(CASES, [True, False, True, False, False]))
+
+
+def test_retry_or_stop_right_in_another_order(capsys):
+    assert check_retry_or_stop(dict(reversed(list(RIGHT.items()))))
+    assert capsys.readouterr().out.startswith("✅ retry what is transient and safe to repeat")
+
+
+def test_retry_or_stop_blank(capsys):
+    assert not check_retry_or_stop(dict.fromkeys(CASES, ...))
+    assert capsys.readouterr().out.startswith("✏️ Not attempted yet — replace each `...` with True")
+    assert not check_retry_or_stop(...)
+    assert capsys.readouterr().out.startswith("✏️ Not attempted yet")
+
+
+def test_retry_or_stop_half_done(capsys):
+    assert not check_retry_or_stop({**RIGHT, "charge_card timed out": ...})
+    assert "decide every case: 'charge_card timed out' is still `...`" in capsys.readouterr().out
+
+
+def test_retry_or_stop_retrying_the_payment(capsys):
+    assert not check_retry_or_stop({**RIGHT, "charge_card timed out": True})
+    assert "may have gone through" in capsys.readouterr().out
+
+
+def test_retry_or_stop_retrying_a_400_or_a_started_stream(capsys):
+    assert not check_retry_or_stop({**RIGHT, "a 400 from the model API": True})
+    assert "fails the same way every time" in capsys.readouterr().out
+    assert not check_retry_or_stop({**RIGHT, "a streamed answer dropped after its first words": True})
+    assert "already read part of the answer" in capsys.readouterr().out
+
+
+def test_retry_or_stop_never_retrying(capsys):
+    assert not check_retry_or_stop(dict.fromkeys(CASES, False))
+    assert "wait as `Retry-After` says" in capsys.readouterr().out
+
+
+def test_retry_or_stop_with_words_or_a_missing_case(capsys):
+    assert not check_retry_or_stop({**RIGHT, "a 429 from the model API": "retry"})
+    assert "True (retry) or False (stop), not 'retry'" in capsys.readouterr().out
+    assert not check_retry_or_stop({case: RIGHT[case] for case in CASES[1:]})
+    assert "'a 429 from the model API' is missing" in capsys.readouterr().out
+    assert not check_retry_or_stop([True, False])
+    assert "not a list" in capsys.readouterr().out

@@ -1,4 +1,4 @@
-"""Checkers for notebook 22: retry settings that survive injected failures, and a `max_turns` error handler."""
+"""Checkers for notebook 22: retry settings that survive injected failures, a `max_turns` handler, retry or stop."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from course_helpers.failures import Failure
 from course_helpers.model_ids import OFFLINE_MODEL_ID
 from course_helpers.server import OfflineServer
 
-__all__ = ["check_retry_settings", "check_max_turns_handler"]
+__all__ = ["check_retry_settings", "check_max_turns_handler", "check_retry_or_stop"]
 
 _FAILURES = {1: Failure("429", retry_after=0.05), 2: "500", 3: "stall"}
 _LONGEST_TIMEOUT = 2.0  # seconds: the stalled request costs this much; far more only makes the learner wait
@@ -122,3 +122,53 @@ def _out_of_time():
         return f"Sorry, this is taking longer than it should. Your question is saved and {agent} will answer it."
 
     return out_of_time
+
+
+_RETRY_OR_STOP = {
+    "a 429 from the model API": (True, "a 429 means 'not now': wait as `Retry-After` says, and the same request "
+                                       "will be answered"),
+    "a 400 from the model API": (False, "a 400 means the request itself is wrong, so it fails the same way every "
+                                        "time: fix the request instead"),
+    "get_order_status timed out": (True, "reading an order twice changes nothing (it is idempotent), so another try "
+                                         "is safe"),
+    "charge_card timed out": (False, "a timed-out charge may have gone through, as the ledger in section 7 showed: "
+                                     "check the provider's records before charging again"),
+    "a streamed answer dropped after its first words": (False, "the user has already read part of the answer, so "
+                                                               "the runner will not replay it: start a new run or "
+                                                               "ask the user"),
+}
+
+
+@checker("replace each `...` with True (retry it) or False (stop and decide something else).", value_answer=True)
+def check_retry_or_stop(decisions: Any) -> str:
+    """Check which failures the learner would retry: the idempotent and transient ones, never a payment."""
+    if not isinstance(decisions, dict):
+        raise Hint(f"`decisions` should be the dict of five cases with True or False for each, not a "
+                   f"{type(decisions).__name__}.")
+    if missing := [case for case in _RETRY_OR_STOP if case not in decisions]:
+        raise Hint(f"keep every case of the starting dict; {missing[0]!r} is missing.")
+    undecided = [case for case in _RETRY_OR_STOP if decisions[case] is ...]
+    if len(undecided) == len(_RETRY_OR_STOP):
+        raise NotImplementedError
+    if undecided:
+        raise Hint(f"decide every case: {undecided[0]!r} is still `...`.")
+    if odd := [case for case in _RETRY_OR_STOP if not isinstance(decisions[case], bool)]:
+        raise Hint(f"answer with True (retry) or False (stop), not {decisions[odd[0]]!r} for {odd[0]!r}.")
+    for case, (retry, why) in _RETRY_OR_STOP.items():
+        if decisions[case] is not retry:
+            raise Hint(f"{case!r}: {why}.")
+    return "retry what is transient and safe to repeat; stop on what may already have happened or was seen."
+
+
+@reference_solution(check_retry_or_stop)
+def _retry_or_stop():
+    """Ask of each case: would the same request, sent again, succeed, and is doing it twice harmless? Retry only
+    when both are true."""
+    decisions = {
+        "a 429 from the model API": True,
+        "a 400 from the model API": False,
+        "get_order_status timed out": True,
+        "charge_card timed out": False,
+        "a streamed answer dropped after its first words": False,
+    }
+    return decisions

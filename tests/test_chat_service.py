@@ -160,6 +160,19 @@ def test_health_answers_without_a_key(client):
     assert client.get("/health").json() == {"ok": True}
 
 
+def test_when_redis_is_down_every_route_is_a_503_in_one_sentence(monkeypatch, fresh_course_state):
+    with redis_server() as gone_redis:
+        url = gone_redis.url  # a port nothing listens on once this server has stopped
+    monkeypatch.setenv("CHAT_REDIS_URL", url)
+    monkeypatch.setenv("CHAT_API_KEY", SECRET)
+    with TestClient(app) as client:
+        answers = [client.post("/chat", json=turn("ada", "Hi"), headers=key("ada")),
+                   client.get("/history/ada", headers=key("ada")), client.get("/health")]
+    for response in answers:
+        assert response.status_code == 503
+        assert response.json()["detail"] == "The conversation store is not reachable right now: try again in a moment."
+
+
 # As uvicorn --workers 2, over httpx --------------------------------------------------------------------------------
 
 

@@ -22,6 +22,7 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from openai.types.responses import ResponseTextDeltaEvent
 from pydantic import BaseModel, Field
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeoutError
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -53,6 +54,8 @@ class Reply(BaseModel):
 
 
 class History(BaseModel):
+    """Every item stored for one user, oldest first, as the session keeps them."""
+
     user_id: str
     items: list[dict]
 
@@ -90,7 +93,9 @@ class BodyLimit:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        declared = Headers(scope=scope).get("content-length", "") if scope["type"] == "http" else ""
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = Headers(scope=scope).get("content-length", "")
         if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
             return await JSONResponse({"detail": TOO_LARGE}, status_code=413)(scope, receive, send)
         received = 0
@@ -200,3 +205,11 @@ async def one_sentence_422(request: Request, error: RequestValidationError) -> J
               '{"user_id": "ada", "message": "Hello"} with Content-Type: application/json.')
     return JSONResponse({"detail": detail, "errors": errors}, status_code=422)
 
+
+
+@app.exception_handler(RedisConnectionError)
+@app.exception_handler(RedisTimeoutError)
+async def store_unreachable(request: Request, error: Exception) -> JSONResponse:
+    """Redis down or too slow: a 503 (so a load balancer tries elsewhere), and the turn was not run."""
+    return JSONResponse({"detail": "The conversation store is not reachable right now: try again in a moment."},
+                        status_code=503)

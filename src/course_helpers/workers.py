@@ -6,6 +6,7 @@ worker dies it starts a new one. Everything uvicorn logs goes to a file, so a te
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import signal
@@ -24,6 +25,7 @@ HOST = "127.0.0.1"
 _START_SECONDS = 30.0  # each worker imports the SDK: about a second on an idle machine, more on a loaded CI
 _STOP_SECONDS = 10.0
 _READY = "Application startup complete."
+_running: set[Workers] = set()  # stopped at exit if a notebook never stops them
 
 
 class WorkersFailed(CourseError):
@@ -44,6 +46,7 @@ class Workers:
         self._process, self._folder = process, folder
         self._log_file = Path(folder.name) / "uvicorn.log"
         self._final_log: str | None = None
+        _running.add(self)
 
     def __enter__(self) -> Workers:
         try:
@@ -96,6 +99,7 @@ class Workers:
         """SIGTERM the supervisor (it stops its workers and waits for them); past the deadline, kill them all."""
         if self._final_log is not None:
             return
+        _running.discard(self)
         workers = [psutil.Process(pid) for pid in self.pids()]
         if self._process.poll() is None:
             self._process.terminate()
@@ -120,6 +124,12 @@ class Workers:
             if time.monotonic() > deadline:
                 raise WorkersFailed(f"uvicorn took over {_START_SECONDS:.0f} s until {what}: {_last_line(self.log)}")
             time.sleep(0.02)
+
+
+@atexit.register
+def _stop_all() -> None:
+    for workers in list(_running):
+        workers.stop()
 
 
 def _alive(process: psutil.Process) -> bool:

@@ -170,6 +170,8 @@ def test_fail_values_parse_and_bad_ones_name_the_form():
 @pytest.mark.parametrize("args, message", [
     (["--fail", "1:404"], "--fail takes REQUEST:KIND, such as 1:429, 2:stall or every:500 (KIND is one of 429, 500, "
                           "stall, drop), not '1:404'."),
+    (["--fail", "1:429", "--fail", "1:500"], "--fail names the same request twice; give each request (or every) one "
+                                             "KIND."),
     (["--fail", "1:429", "--retry-after", "soon"], "--retry-after is a number of seconds, such as 0.5, not 'soon'."),
     (["--fail", "1:429", "--retry-after", "0"], "--retry-after is seconds, more than 0 and at most 60 (the most the "
                                                 "openai client waits), not 0.0."),

@@ -669,6 +669,8 @@ def _main(argv: list[str] | None = None) -> None:
         port = _port(int(args.port) if re.fullmatch(r"-?[0-9]+", args.port) else args.port)
         retry_after = _seconds(args.retry_after)
         failures = dict(parse_fail(text, retry_after) for text in args.fail)
+        if len(failures) < len(args.fail):
+            raise ValueError("--fail names the same request twice; give each request (or every) one KIND.")
         server = OfflineServer(port, log_requests=True, variant=args.variant, failures=failures)
     except ValueError as error:
         sys.exit(str(error).replace("The port", "--port", 1).replace("retry_after", "--retry-after", 1))

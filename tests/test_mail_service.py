@@ -180,7 +180,7 @@ def test_one_user_cannot_see_or_decide_another_users_queue(db, api):
 def test_chat_queues_replies_only_to_the_callers_own_mail_and_reaches_the_calendar_over_mcp(db, api):
     before = outbox(db)
     answer = api.post("/chat", json={"message": "Draft a reply to email 23."}, headers=key("bo")).json()["reply"]
-    assert "waits for approval" in answer
+    assert "waits in the approval queue" in answer
     queued = [r for r in api.get("/replies", headers=key("bo")).json() if r["source"] == "chat"]
     assert [r["email_id"] for r in queued] == [23]
     refused = api.post("/chat", json={"message": "Draft a reply to email 1."}, headers=key("bo")).json()["reply"]

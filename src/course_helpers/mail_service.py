@@ -101,7 +101,7 @@ async def queue_reply(ctx: RunContextWrapper[Caller], email_id: int, text: str) 
     rows = await _query(ctx, "WITH own AS (SELECT user_id, email_id FROM mail WHERE user_id = %s AND email_id = %s) "
                         "INSERT INTO replies (user_id, email_id, body, source) SELECT user_id, email_id, %s, 'chat' "
                         "FROM own RETURNING id", email_id, text)
-    return f"Reply {rows[0][0]} to #{email_id} waits for approval." if rows else f"There is no email #{email_id}."
+    return f"Your reply to #{email_id} waits in the approval queue." if rows else f"There is no email #{email_id}."
 
 
 email_assistant = Agent[Caller](

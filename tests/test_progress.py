@@ -87,6 +87,12 @@ def test_a_missing_file_is_no_progress_and_reset_removes_the_file(progress_path,
     assert progress.reset() and not progress_path.exists()
 
 
+def test_a_reset_that_cannot_remove_the_file_says_so(progress_path, capsys):
+    progress_path.mkdir(parents=True)  # a folder: unlink fails
+    assert progress.main(["--reset"]) == 1
+    assert "could not be removed" in capsys.readouterr().out
+
+
 def test_off_records_nothing(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("COURSE_PROGRESS", "off")
     assert progress.progress_file() is None

@@ -10,7 +10,7 @@ import pkgutil
 from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["exercises", "progress_file", "record", "reset", "show", "table"]
+__all__ = ["exercises", "progress_file", "record", "reset", "show", "table", "verdicts"]
 
 _FILE_NAME = "progress.jsonl"
 _PARTS = (("Part I · Foundations", range(0, 21)), ("Part II · Production", range(21, 100)))
@@ -66,7 +66,7 @@ def reset() -> bool:
         return False
     try:
         path.unlink()
-    except OSError:
+    except FileNotFoundError:
         return False
     return True
 
@@ -130,7 +130,11 @@ def main(argv: list[str]) -> int:
     """`python3 course.py progress [--reset]`: print the table, or forget every verdict."""
     path = progress_file()
     if argv == ["--reset"]:
-        print(f"Progress reset: removed {path}." if reset() else "Progress reset: there was nothing recorded yet.")
+        try:
+            print(f"Progress reset: removed {path}." if reset() else "Progress reset: there was nothing recorded yet.")
+        except OSError as error:
+            print(f"Progress was not reset: {path} could not be removed ({error.strerror}); remove it by hand.")
+            return 1
         return 0
     print(table())
     print(f"\nVerdicts are kept in {path}; `python3 course.py progress --reset` forgets them." if path

@@ -6,6 +6,7 @@ import re
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import asyncpg
@@ -29,11 +30,11 @@ def _children(pid: int) -> set[int]:
 
 
 def _alive(pid: int) -> bool:
+    """True while `pid` runs; an exited process that no parent has reaped yet (a zombie) counts as gone."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
         return False
-    return True
 
 
 def _port_open(port: int) -> bool:
@@ -152,9 +153,28 @@ def test_a_failing_initdb_gives_its_own_last_line():
 
 def test_servers_left_open_are_stopped_when_python_exits():
     leave_open = ("import sys; from course_helpers import services; "
-                  "servers = [services.redis_server().__enter__(), services.postgres_server().__enter__()]; "
+                  "opened = [services.redis_server(), services.postgres_server()]; "
+                  "servers = [server.__enter__() for server in opened]; "
                   "print(*(server.pid for server in servers)); sys.stdout.flush()")
     done = subprocess.run([sys.executable, "-c", leave_open], capture_output=True, text=True, timeout=60)
     pids = [int(pid) for pid in done.stdout.split()]
     assert len(pids) == 2, done.stderr
+    assert not any(_alive(pid) for pid in pids)
+
+
+def test_servers_stop_when_the_process_that_started_them_is_killed():
+    starter = ("import time; from course_helpers import services; "
+               "opened = [services.redis_server(), services.postgres_server()]; "
+               "servers = [server.__enter__() for server in opened]; "
+               "print(*(server.pid for server in servers), flush=True); time.sleep(60)")
+    process = subprocess.Popen([sys.executable, "-c", starter], stdout=subprocess.PIPE, text=True)
+    try:
+        pids = [int(pid) for pid in process.stdout.readline().split()]
+        assert len(pids) == 2 and all(_alive(pid) for pid in pids)
+    finally:
+        process.kill()  # SIGKILL: no atexit, no finally, as when a kernel is killed
+        process.wait()
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert not any(_alive(pid) for pid in pids)

@@ -8,7 +8,7 @@ under `CI=true` it raises instead, so a CI run never skips a lesson.
 
 from __future__ import annotations
 
-import atexit
+import functools
 import glob
 import os
 import re
@@ -16,7 +16,9 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,7 +36,6 @@ _INSTALL = {
     "redis": ("Redis", "`redis-server`", "redis-server"),
     "postgres": ("PostgreSQL", "`initdb` and `postgres`", "postgresql"),
 }
-_running: dict[subprocess.Popen, int] = {}  # server -> its stop signal; stopped at exit if a `with` never closed
 
 
 class ServiceMissing(CourseError):
@@ -134,7 +135,6 @@ def _last_line(log: Path, fallback: str) -> str:
 
 def _stop(process: subprocess.Popen, stop_signal: int) -> None:
     """Ask the server to shut down; past the deadline, kill its whole process group."""
-    _running.pop(process, None)
     if process.poll() is None:
         process.send_signal(stop_signal)
         try:
@@ -148,10 +148,21 @@ def _stop(process: subprocess.Popen, stop_signal: int) -> None:
     process.wait()
 
 
-@atexit.register
-def _stop_all() -> None:
-    for process, stop_signal in list(_running.items()):
-        _stop(process, stop_signal)
+@functools.cache
+def _setpriv() -> str | None:
+    """util-linux's `setpriv` when it can set a parent-death signal (since 2.33), else None."""
+    setpriv = shutil.which("setpriv") if sys.platform == "linux" else None
+    if setpriv is None:
+        return None
+    done = subprocess.run([setpriv, "--help"], capture_output=True, text=True)
+    return setpriv if "--pdeathsig" in done.stdout else None
+
+
+def _tied(command: list[str], stop_signal: int) -> list[str]:
+    """`command` under `setpriv --pdeathsig`, so the server gets its stop signal if this process dies (a killed
+    kernel) before stopping it; only from the main thread, since Linux sends it when the starting *thread* ends."""
+    setpriv = _setpriv() if threading.current_thread() is threading.main_thread() else None
+    return [setpriv, f"--pdeathsig={signal.Signals(stop_signal).name}", "--", *command] if setpriv else command
 
 
 def _start(title: str, command: Callable[[int], list[str]], log: Path, ready: str, version: Callable[[int], str],
@@ -160,9 +171,8 @@ def _start(title: str, command: Callable[[int], list[str]], log: Path, ready: st
     for attempt in range(3):
         chosen = port or _free_port()
         with open(log, "w") as out:
-            process = subprocess.Popen(command(chosen), stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                       start_new_session=True, **popen)
-        _running[process] = stop_signal
+            process = subprocess.Popen(_tied(command(chosen), stop_signal), stdout=out, stderr=subprocess.STDOUT,
+                                       stdin=subprocess.DEVNULL, start_new_session=True, **popen)
         deadline = time.monotonic() + _START_SECONDS
         while process.poll() is None and time.monotonic() < deadline:
             if ready in log.read_text(errors="replace"):  # the server's own word, so no client polls a stranger

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
+import nbformat
 import pytest
 from agents import Agent, GuardrailFunctionOutput, SQLiteSession, function_tool, input_guardrail
 from agents.testing import ScriptedModel, assistant_message
@@ -85,8 +87,8 @@ def test_history_carries_across_messages_in_a_session():
 
 
 def press_enter(chat: ChatWidget) -> None:
-    """What the browser sends when Enter is pressed in the text box (after the keystrokes' value updates)."""
-    chat.input._handle_custom_msg({"event": "submit"}, [])
+    """What pressing Enter in the box does: a newline at the end of its text, sent with the keystrokes."""
+    chat.input.value += "\n"
 
 
 def you(chat: ChatWidget) -> list[str]:
@@ -229,39 +231,52 @@ def test_enter_clears_only_the_text_it_sent_and_keeps_what_was_typed_after():
     browser = Frontend(chat.input)
 
     async def type_enter_and_type_on():
-        browser.types("What is 12 * 7?")
-        press_enter(chat)
+        browser.types("What is 12 * 7?\n")  # Enter
         # Never a plain update, which the browser applies over whatever it holds: an answer to its last message,
-        # which it ignores when it has been typed into since, as it has here.
+        # which it ignores when it has been typed into since.
+        assert chat.waiting or chat.task is not None
         assert browser.values("update") == [] and browser.values("echo_update")[-1] == ""
-        browser.types("What is 12 * 7?What")  # typed before the browser saw the box cleared
+        browser.types("What is 12 * 7?\nWhat")  # typed before the browser saw the box cleared
         assert chat.input.value == "What" and browser.values("echo_update")[-1] == "What"
-        browser.types("What is 12 * 7?What is")  # and more, still before
+        browser.types("What is 12 * 7?\nWhat is")  # and more, still before
         assert chat.input.value == "What is"
         browser.types("What is 6")  # the browser has caught up: its text is the new message, kept as it is
-        browser.types("What is 6 * 7?")
-        assert chat.input.value == "What is 6 * 7?" and browser.values("update") == []
-        press_enter(chat)
+        browser.types("What is 6 * 7?\n")
+        assert chat.input.value == "" and browser.values("update") == []
         await chat.task
 
     asyncio.run(type_enter_and_type_on())
     assert you(chat) == ["You: What is 12 * 7?", "You: What is 6 * 7?"]  # nothing dropped, nothing merged
 
 
-def test_a_message_sent_again_after_the_box_cleared_is_kept_whole():
+def test_keystrokes_the_browser_held_back_arrive_with_enter_in_order():
+    chat = ChatWidget(make_triage_agent())
+    browser = Frontend(chat.input)
+
+    async def type_fast():
+        browser.types("W")  # the browser sends one keystroke and holds the rest until the kernel answers it...
+        browser.types("What is 12 * 7?\nWhat is 6 * 7?\nWh")  # ...then sends all it holds at once
+        assert chat.input.value == "Wh"
+        browser.types("What is 12 * 7?\nWhat is 6 * 7?\nWhat")  # before it saw the box trimmed
+        assert chat.input.value == "What"
+        await chat.task
+
+    asyncio.run(type_fast())
+    assert you(chat) == ["You: What is 12 * 7?", "You: What is 6 * 7?"]
+
+
+def test_the_same_message_sent_again_after_the_box_cleared_is_sent_again():
     chat = ChatWidget(make_triage_agent())
     browser = Frontend(chat.input)
 
     async def yes_twice():
-        browser.types("y")
-        press_enter(chat)
-        browser.types("y")  # the box was cleared, and the learner typed the same answer again
-        assert chat.input.value == "y"
-        browser.types("ye")
-        assert chat.input.value == "ye"
+        browser.types("What is 12 * 7?\n")
+        browser.types("W")  # the box was cleared, and the learner types the same message again
+        browser.types("What is 12 * 7?\n")
         await chat.task
 
     asyncio.run(yes_twice())
+    assert you(chat) == ["You: What is 12 * 7?", "You: What is 12 * 7?"]
 
 
 def test_deleting_what_was_typed_after_enter_before_the_clear_leaves_the_box_empty():
@@ -269,12 +284,52 @@ def test_deleting_what_was_typed_after_enter_before_the_clear_leaves_the_box_emp
     browser = Frontend(chat.input)
 
     async def type_and_take_back():
-        browser.types("What is 12 * 7?")
-        press_enter(chat)
-        browser.types("What is 12 * 7?W")
-        browser.types("What is 12 * 7?")  # backspace, still before the browser saw the clear
+        browser.types("What is 12 * 7?\n")
+        browser.types("What is 12 * 7?\nW")
+        browser.types("What is 12 * 7?\n")  # backspace, still before the browser saw the clear
         assert chat.input.value == "" and browser.values("echo_update")[-1] == ""
         await chat.task
 
     asyncio.run(type_and_take_back())
     assert you(chat) == ["You: What is 12 * 7?"]
+
+
+# --- The same in JupyterLab, in headless Chromium (skipped without it, as tests/test_browser.py is) ----------------
+
+from test_browser import WAIT_SECONDS, _chromium, _MISSING, browser, jupyter_lab  # noqa: E402, F401 (fixtures)
+
+_CHAT_CELL = """from agents import Agent
+from course_helpers import OfflineModel
+from course_helpers.chat_widget import ChatWidget
+
+chat = ChatWidget(Agent(name="Assistant", model=OfflineModel()))
+chat"""
+_TRANSCRIPT = "return document.querySelector('.widget-html-content pre')?.textContent || ''"
+
+
+@pytest.mark.skipif(_chromium() is None and not os.environ.get("CI"), reason=_MISSING)
+def test_in_jupyterlab_what_is_typed_right_after_enter_is_kept(browser, jupyter_lab):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    url, folder = jupyter_lab
+    kernel = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(_CHAT_CELL)], metadata=kernel)
+    nbformat.write(notebook, folder / "chat.ipynb")
+    wait = WebDriverWait(browser, WAIT_SECONDS)
+    browser.get(url.replace("00_start_here.ipynb", "chat.ipynb"))
+    wait.until(expected_conditions.text_to_be_present_in_element((By.ID, "jp-main-statusbar"), "Idle"))
+    browser.find_element(By.XPATH, "//div[contains(@class, 'lm-MenuBar-itemLabel') and text()='Run']").click()
+    browser.find_element(By.CSS_SELECTOR, "li.lm-Menu-item[data-command='runmenu:run-all']").click()
+    box = wait.until(expected_conditions.element_to_be_clickable((By.CSS_SELECTOR, ".widget-textarea textarea")))
+
+    box.send_keys("What is 12 * 7?", Keys.ENTER, "What is")  # typing on at once, before the kernel clears the box
+    wait.until(lambda driver: "12 * 7 = 84" in driver.execute_script(_TRANSCRIPT))
+    wait.until(lambda driver: box.get_attribute("value") == "What is")
+    box.send_keys(" 6 * 7?", Keys.ENTER)
+    wait.until(lambda driver: "6 * 7 = 42" in driver.execute_script(_TRANSCRIPT))
+    lines = browser.execute_script(_TRANSCRIPT).splitlines()
+    assert [line for line in lines if line.startswith("You: ")] == ["You: What is 12 * 7?", "You: What is 6 * 7?"]
+    assert box.get_attribute("value") == ""

@@ -41,16 +41,16 @@ class ChatWidget:
         self._replying = False  # True while the last line is the agent's reply being streamed
         self._stopping = self._busy = False
         self._tool_names: dict[str, str] = {}
-        self._sent = ""  # what Enter last sent, while the browser may still show it in front of newer typing
-        self._typed_after = self._setting = False
-        # continuous_update: the kernel has every keystroke, so the text is complete when Enter arrives.
-        self.input = widgets.Text(placeholder="Type a message and press Enter", continuous_update=True,
-                                  layout=widgets.Layout(flex="1"))
+        self._sent = ""  # the lines Enter sent, while the browser may still show them in front of newer typing
+        self._setting = False  # True while the kernel itself sets the box's text
+        # Enter is a newline in the box's text, which reaches the kernel with the keystrokes, in order: the browser
+        # holds back keystrokes while one is on its way, but a separate "submit" message would overtake them.
+        self.input = widgets.Textarea(placeholder="Type a message and press Enter", continuous_update=True, rows=1,
+                                      layout=widgets.Layout(flex="1"))
         self.send_button = widgets.Button(description="Send", button_style="primary")
         self.stop_button = widgets.Button(description="Stop", disabled=True)
         self.output = widgets.HTML()
         self.view = widgets.VBox([self.output, widgets.HBox([self.input, self.send_button, self.stop_button])])
-        self.input.on_msg(self._on_text_message)  # the browser sends {"event": "submit"} on Enter
         self.input.observe(self._on_typing, "value")
         self.send_button.on_click(self._on_submit)
         self.stop_button.on_click(lambda _: self.stop())
@@ -102,14 +102,28 @@ class ChatWidget:
             self._stopping = True
             self._result.cancel()
 
-    def _on_text_message(self, _: Any, content: dict[str, Any], buffers: Any) -> None:
-        if content.get("event") == "submit":
-            self._on_submit(None)
-
     def _on_submit(self, _: Any) -> None:
-        """Enter or Send: queue the box's text and clear the box; one task sends the queue, in order."""
-        message = self.input.value.strip()
-        if not message:
+        """Send: as Enter at the end of the box's text."""
+        if self.input.value.strip():
+            self._on_typing({"new": f"{self._sent}{self.input.value}\n"})
+
+    def _on_typing(self, change: dict[str, Any]) -> None:
+        """The box's text from the browser: each line ended by Enter is queued, and the rest stays in the box. Text
+        that still starts with lines already sent is from a browser that had not yet seen them cleared."""
+        if self._setting:
+            return
+        text = change["new"]
+        if not (self._sent and text.startswith(self._sent)):
+            self._sent = ""  # typed into the cleared box: the browser has caught up
+        *lines, rest = text[len(self._sent):].split("\n")
+        self._queue([line.strip() for line in lines if line.strip()])
+        self._sent += "".join(f"{line}\n" for line in lines)
+        if self._sent:
+            self._set_box(rest)
+
+    def _queue(self, messages: list[str]) -> None:
+        """Queue messages to send, in order; one task sends the queue."""
+        if not messages:
             return
         try:
             loop = asyncio.get_running_loop()
@@ -118,23 +132,9 @@ class ChatWidget:
                 "ChatWidget needs a running event loop, as in a Jupyter notebook; "
                 "in a script, use `await chat.send(message)` inside asyncio.run()."
             ) from None
-        self._sent, self._typed_after = self.input.value, False
-        self._set_box("")
-        self.waiting.append(message)
+        self.waiting.extend(messages)
         if self.task is None or self.task.done():
             self.task = loop.create_task(self._send_waiting())
-
-    def _on_typing(self, change: dict[str, Any]) -> None:
-        """The box's text from the browser: while it still starts with the text just sent, the browser had not yet
-        cleared it, so only the rest is new typing, and stays."""
-        if self._setting or not self._sent:
-            return
-        text = change["new"]
-        if text.startswith(self._sent) and (len(text) > len(self._sent) or self._typed_after):
-            self._typed_after = True
-            self._set_box(text[len(self._sent):])
-        else:  # typed into the cleared box: the browser has caught up
-            self._sent = ""
 
     def _set_box(self, text: str) -> None:
         """Put `text` in the box as an answer to the browser's latest message (an ipywidgets echo), so a browser

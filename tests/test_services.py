@@ -178,3 +178,12 @@ def test_servers_stop_when_the_process_that_started_them_is_killed():
     while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(_alive(pid) for pid in pids)
+
+
+def test_a_server_that_starts_but_refuses_us_is_stopped_with_one_sentence():
+    with pytest.raises(services.ServiceFailed, match=r'started on .* but did not answer: .*"nowhere" does not exist'
+                       ) as raised:
+        with services.postgres_server(database="nowhere"):
+            pass
+    port = int(re.search(r"127\.0\.0\.1:(\d+)", str(raised.value)).group(1))
+    assert not _port_open(port)

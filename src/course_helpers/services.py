@@ -2,8 +2,9 @@
 
 `with redis_server() as redis:` and `with postgres_server() as db:` start the installed `redis-server` and
 PostgreSQL's own binaries as child processes (no system service, no root needed), wait until they say they are
-ready, and stop them on exit. `missing("redis")` tells a notebook beforehand, in one sentence, what to install;
-under `CI=true` it raises instead, so a CI run never skips a lesson.
+ready, and stop them on exit (on Linux also when the process that started them is killed). `missing("redis")`
+tells a notebook beforehand, in one sentence, what to install; under `CI=true` it raises instead, so a CI run never
+skips a lesson.
 """
 
 from __future__ import annotations
@@ -176,7 +177,12 @@ def _start(title: str, command: Callable[[int], list[str]], log: Path, ready: st
         deadline = time.monotonic() + _START_SECONDS
         while process.poll() is None and time.monotonic() < deadline:
             if ready in log.read_text(errors="replace"):  # the server's own word, so no client polls a stranger
-                return process, chosen, version(chosen)
+                try:
+                    return process, chosen, version(chosen)
+                except Exception as error:
+                    _stop(process, stop_signal)
+                    first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+                    raise ServiceFailed(f"{title} started on {HOST}:{chosen} but did not answer: {first}") from None
             time.sleep(0.005)
         timed_out = process.poll() is None
         _stop(process, stop_signal)

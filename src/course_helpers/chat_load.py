@@ -62,19 +62,21 @@ async def load_test(url: str, secret: str, users: int = 200, turns: int = 3, con
                bar_format="{desc}: {percentage:3.0f}%|{bar:30}| {n_fmt}/{total_fmt}")
     # Idle connections are dropped before uvicorn's 5 s keep-alive ends, so no request races the server's close.
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency, keepalive_expiry=2)
+    in_flight = asyncio.Semaphore(concurrency)  # first come, first served: no user waits behind later ones
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
 
         async def converse(user: int) -> None:
             user_id, headers = f"user-{user}", {"X-API-Key": user_key(f"user-{user}", secret)}
             for message in script(user, turns):
-                started = time.perf_counter()
-                try:
-                    response = await client.post("/chat", json={"user_id": user_id, "message": message},
-                                                 headers=headers)
-                    response.raise_for_status()
-                    report.latencies.append(time.perf_counter() - started)
-                except httpx.HTTPError as error:
-                    report.failures.append(f"{user_id}: {type(error).__name__} {error}")
+                async with in_flight:
+                    started = time.perf_counter()  # from the request leaving to its answer: the service's latency
+                    try:
+                        response = await client.post("/chat", json={"user_id": user_id, "message": message},
+                                                     headers=headers)
+                        response.raise_for_status()
+                        report.latencies.append(time.perf_counter() - started)
+                    except httpx.HTTPError as error:
+                        report.failures.append(f"{user_id}: {type(error).__name__} {error}")
                 bar.update()
 
         started = time.perf_counter()

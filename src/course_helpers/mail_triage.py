@@ -30,7 +30,8 @@ from course_helpers.inbox import Category, Email
 
 APP_NAME = "mail-triage"
 QUEUE = "triage"
-MODEL_SECONDS = 0.02  # the offline model answers at once, a real one in seconds: this pause is the window to kill
+CONCURRENCY = 4  # emails one worker triages at once; a kill can cut short at most this many agent runs
+MODEL_SECONDS = 0.05  # the offline model answers at once, a real one in seconds: this pause is the window to kill
 
 
 class Triage(BaseModel):
@@ -136,7 +137,7 @@ def main(argv: list[str] | None = None) -> None:
                      "log_level": "WARNING", "scheduler_polling_interval_sec": 0.2,
                      "notification_listener_polling_interval_sec": 0.1})
         DBOS.launch()
-        DBOS.register_queue(QUEUE, worker_concurrency=1, polling_interval_sec=0.05)
+        DBOS.register_queue(QUEUE, worker_concurrency=CONCURRENCY, polling_interval_sec=0.05)
     except Exception as error:
         print(f"DBOS could not launch: {durable_demo._cause(error)}", flush=True)
         raise SystemExit(1) from None

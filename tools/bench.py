@@ -175,9 +175,9 @@ def _execute_seconds(notebook: nbformat.NotebookNode, folder: Path) -> float:
 
 
 def notebook_times() -> list[tuple[str, float]]:
-    """(notebook, seconds) for each notebook run offline in a fresh kernel, as the tests run it; nothing is saved."""
+    """(notebook, seconds) for each course notebook run offline in a fresh kernel, as tests run it; nothing is saved."""
     times = []
-    for path in sorted(course.NOTEBOOKS.glob("*.ipynb")):
+    for path in course.course_notebooks():
         times.append((path.stem, _execute_seconds(nbformat.read(path, as_version=4), path.parent)))
         print(f"  {path.stem}: {times[-1][1]:.1f} s", flush=True)
     return times
@@ -280,10 +280,12 @@ def report(cold: bool) -> str:
         rows.append(("Cold set-up: new .venv and pinned install, no pip cache", f"{cold_setup_seconds():.0f} s",
                      "`course.py`'s first run on a fresh copy"))
         (seconds, megabytes), *litellm = colab_setup()
-        rows.append(("Colab-style set-up: the setup cell's install, no pip cache", f"{seconds:.0f} s, {megabytes:.0f} MB",
+        rows.append(("Colab-style set-up: the setup cell's install, no pip cache",
+                     f"{seconds:.0f} s, {megabytes:.0f} MB",
                      f"a fresh venv holding {', '.join(_COLAB_PREINSTALLED)}, then `pip install -e` of the course"))
         rows.extend(("Colab-style: notebook 05 adds the LiteLLM extra", f"{seconds:.0f} s, {megabytes:.0f} MB",
-                     "`pip install -e course[litellm]` after the setup cell's install") for seconds, megabytes in litellm)
+                     "`pip install -e course[litellm]` after the setup cell's install")
+                    for seconds, megabytes in litellm)
     rows.append(("Warm set-up: check that .venv matches the pins", f"{warm_setup_seconds() * 1000:.0f} ms",
                  "before every command"))
     rows.append(("Offline model: one `decide()`", *decision_latency()))

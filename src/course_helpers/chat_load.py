@@ -83,12 +83,13 @@ async def load_test(url: str, secret: str, users: int = 200, turns: int = 3, con
         await asyncio.gather(*(converse(user) for user in range(users)))
         report.seconds = time.perf_counter() - started
         bar.close()
-        for user in range(users):
-            problem = await _check_history(client, user, script(user, turns), secret)
-            if problem:
-                report.problems.append(problem)
-            else:
-                report.histories_ok += 1
+        async def check(user: int) -> str | None:
+            async with in_flight:
+                return await _check_history(client, user, script(user, turns), secret)
+
+        problems = await asyncio.gather(*(check(user) for user in range(users)))
+        report.problems = [problem for problem in problems if problem]
+        report.histories_ok = users - len(report.problems)
     return report
 
 

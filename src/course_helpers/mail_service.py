@@ -189,7 +189,7 @@ async def replies(request: Request, status: Literal["pending", "approved", "reje
 async def decide(request: Request, reply_id: int, decision: Literal["approve", "reject"],
                  user: str = Depends(caller)) -> dict:
     """Approve (and so send) or reject one pending reply of the caller's; 404 for anyone else's, 409 if decided."""
-    status = {"approve": "approved", "reject": "rejected"}[decision]
+    status, was = {"approve": "approved", "reject": "rejected"}[decision], None
     async with await psycopg.AsyncConnection.connect(request.app.state.db_url) as connection, connection.transaction():
         decided = await (await connection.execute(
             "UPDATE replies SET status = %s WHERE id = %s AND user_id = %s AND status = 'pending' "

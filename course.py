@@ -124,16 +124,14 @@ def stamp(notebook: Any) -> None:
     notebook.metadata["course"] = {"cells_sha256": _cells_digest(notebook)}
 
 
-def _committed_digest(path: Path) -> str | None:
-    """The cells digest of `path` as committed (HEAD), or None when git cannot show it."""
-    import nbformat
-
+def _committed_text(path: Path) -> str | None:
+    """`path` as committed (HEAD), or None when git cannot show it."""
     try:
         shown = subprocess.run(["git", "show", f"HEAD:./{path.name}"], cwd=path.parent, capture_output=True,
                                text=True, encoding="utf-8", timeout=60)
-        return _cells_digest(nbformat.reads(shown.stdout, as_version=4)) if shown.returncode == 0 else None
-    except (OSError, subprocess.SubprocessError, ValueError):
+    except (OSError, subprocess.SubprocessError):
         return None
+    return shown.stdout if shown.returncode == 0 else None
 
 
 def _in_git(path: Path) -> bool:
@@ -153,8 +151,15 @@ def learner_change(path: Path) -> str | None:
     a maintainer's fresh `execute` does not. Committed that way, it is a maintainer's slip, and is tested as usual."""
     import nbformat
 
-    notebook = nbformat.read(path, as_version=4)
-    digest, committed, stamped = _cells_digest(notebook), _committed_digest(path), notebook.metadata.get("course")
+    text, committed_text = path.read_text(encoding="utf-8"), _committed_text(path)
+    if text == committed_text:
+        return None
+    notebook = nbformat.reads(text, as_version=4)
+    try:
+        committed = _cells_digest(nbformat.reads(committed_text, as_version=4)) if committed_text else None
+    except ValueError:  # not a notebook at HEAD (a conflict, say): only the stamp can tell
+        committed = None
+    digest, stamped = _cells_digest(notebook), notebook.metadata.get("course")
     if digest in ((stamped or {}).get("cells_sha256"), committed):
         return None
     counts = [cell.execution_count for cell in notebook.cells if cell.cell_type == "code"]

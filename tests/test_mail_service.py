@@ -225,3 +225,14 @@ def test_two_workers_approving_the_same_reply_at_once_send_it_once(db, crash, ca
         answers = asyncio.run(race(service.url))
     assert sorted(answer.status_code for answer in answers) == [200] + [409] * 7
     assert outbox(db)[reply_id] == 1
+
+
+def test_a_triage_worker_given_a_database_that_is_not_there_says_so_in_one_line(tmp_path):
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    worker = mail_triage.TriageWorker(f"postgresql://course@127.0.0.1:{port}/postgres", "triage-x", tmp_path)
+    with pytest.raises(durable_demo.WorkerFailed, match="exited with code 1 before it was ready: DBOS could not "
+                                                        "launch: .*(refused|connect)"):
+        worker.wait_ready()
+    assert worker.stop() == 1

@@ -72,35 +72,39 @@ class Caller:
     db_url: str
 
 
-async def _query(ctx: RunContextWrapper[Caller], sql: str, *args: object) -> list[tuple]:
-    async with await psycopg.AsyncConnection.connect(ctx.context.db_url, autocommit=True) as connection:
-        cursor = await connection.execute(sql, (ctx.context.user_id, *args))
-        return await cursor.fetchall() if cursor.description else []
+async def _fetch(db_url: str, sql: str, *args: object) -> list[tuple]:
+    """Run one statement on its own autocommitted connection and return its rows."""
+    async with await psycopg.AsyncConnection.connect(db_url, autocommit=True) as connection:
+        return await (await connection.execute(sql, args)).fetchall()
 
 
 @function_tool
 async def list_triaged_mail(ctx: RunContextWrapper[Caller],
                             category: Literal["important", "less_important", "junk", "any"]) -> str:
     """List the user's emails the background triage has sorted, with their category, optionally of one category."""
-    rows = await _query(ctx, "SELECT t.email_id, m.email->>'subject', t.category FROM triage t JOIN mail m "
-                        "USING (user_id, email_id) WHERE user_id = %s AND (%s = 'any' OR t.category = %s) "
-                        "ORDER BY t.email_id", category, category)
+    rows = await _fetch(ctx.context.db_url,
+                        "SELECT t.email_id, m.email->>'subject', t.category FROM triage t JOIN mail m USING "
+                        "(user_id, email_id) WHERE user_id = %s AND (%s = 'any' OR t.category = %s) "
+                        "ORDER BY t.email_id",
+                        ctx.context.user_id, category, category)
     return "\n".join(f"#{email_id} [{kind}] {subject}" for email_id, subject, kind in rows) or "No triaged mail."
 
 
 @function_tool
 async def read_email(ctx: RunContextWrapper[Caller], email_id: int) -> str:
     """Open one of the user's emails by its number and read all of it."""
-    rows = await _query(ctx, "SELECT email FROM mail WHERE user_id = %s AND email_id = %s", email_id)
+    rows = await _fetch(ctx.context.db_url, "SELECT email FROM mail WHERE user_id = %s AND email_id = %s",
+                        ctx.context.user_id, email_id)
     return Email.model_validate(rows[0][0]).as_text() if rows else f"There is no email #{email_id}."
 
 
 @function_tool
 async def queue_reply(ctx: RunContextWrapper[Caller], email_id: int, text: str) -> str:
     """Draft a reply to one of the user's emails; it waits in the approval queue until the user approves it."""
-    rows = await _query(ctx, "WITH own AS (SELECT user_id, email_id FROM mail WHERE user_id = %s AND email_id = %s) "
+    rows = await _fetch(ctx.context.db_url,
+                        "WITH own AS (SELECT user_id, email_id FROM mail WHERE user_id = %s AND email_id = %s) "
                         "INSERT INTO replies (user_id, email_id, body, source) SELECT user_id, email_id, %s, 'chat' "
-                        "FROM own RETURNING id", email_id, text)
+                        "FROM own RETURNING id", ctx.context.user_id, email_id, text)
     return f"Your reply to #{email_id} waits in the approval queue." if rows else f"There is no email #{email_id}."
 
 
@@ -153,12 +157,6 @@ class Reply(BaseModel):
     status: str
 
 
-async def _rows(request: Request, sql: str, *args: object) -> list[tuple]:
-    async with await psycopg.AsyncConnection.connect(request.app.state.db_url, autocommit=True) as connection:
-        cursor = await connection.execute(sql, args)
-        return await cursor.fetchall()
-
-
 @app.post("/chat")
 async def chat(request: Request, turn: Message, user: str = Depends(caller)) -> dict:
     """One turn with the interactive agent; the conversation is kept in PostgreSQL under the caller's id."""
@@ -171,8 +169,9 @@ async def chat(request: Request, turn: Message, user: str = Depends(caller)) -> 
 @app.get("/mail")
 async def triaged_mail(request: Request, user: str = Depends(caller)) -> list[dict]:
     """The caller's triaged mail: id, subject, category and reason."""
-    rows = await _rows(request, "SELECT t.email_id, m.email->>'subject', t.category, t.reason FROM triage t "
-                       "JOIN mail m USING (user_id, email_id) WHERE user_id = %s ORDER BY t.email_id", user)
+    rows = await _fetch(request.app.state.db_url,
+                        "SELECT t.email_id, m.email->>'subject', t.category, t.reason FROM triage t JOIN mail m "
+                        "USING (user_id, email_id) WHERE user_id = %s ORDER BY t.email_id", user)
     return [dict(zip(("email_id", "subject", "category", "reason"), row)) for row in rows]
 
 
@@ -180,8 +179,8 @@ async def triaged_mail(request: Request, user: str = Depends(caller)) -> list[di
 async def replies(request: Request, status: Literal["pending", "approved", "rejected"] = "pending",
                   user: str = Depends(caller)) -> list[Reply]:
     """The caller's approval queue (or their approved or rejected replies)."""
-    rows = await _rows(request, "SELECT id, email_id, body, source, status FROM replies WHERE user_id = %s AND "
-                       "status = %s ORDER BY id", user, status)
+    rows = await _fetch(request.app.state.db_url, "SELECT id, email_id, body, source, status FROM replies "
+                        "WHERE user_id = %s AND status = %s ORDER BY id", user, status)
     return [Reply(**dict(zip(Reply.model_fields, row))) for row in rows]
 
 
@@ -210,15 +209,15 @@ async def decide(request: Request, reply_id: int, decision: Literal["approve", "
 @app.get("/outbox")
 async def outbox(request: Request, user: str = Depends(caller)) -> list[dict]:
     """What was sent for the caller: each approved reply, once."""
-    rows = await _rows(request, "SELECT reply_id, email_id, body FROM outbox WHERE user_id = %s ORDER BY reply_id",
-                       user)
+    rows = await _fetch(request.app.state.db_url, "SELECT reply_id, email_id, body FROM outbox WHERE user_id = %s "
+                        "ORDER BY reply_id", user)
     return [dict(zip(("reply_id", "email_id", "body"), row)) for row in rows]
 
 
 @app.get("/health")
 async def health(request: Request) -> dict:
     """Is this worker up, and can it reach PostgreSQL?"""
-    return {"ok": (await _rows(request, "SELECT 1")) == [(1,)]}
+    return {"ok": (await _fetch(request.app.state.db_url, "SELECT 1")) == [(1,)]}
 
 
 @app.exception_handler(RequestValidationError)

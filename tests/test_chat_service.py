@@ -1,4 +1,5 @@
-"""The chat service of notebook 24 on a real Redis: in process with TestClient, then as `uvicorn --workers 2` over httpx.
+"""The chat service of notebook 24 on a real Redis: in process with TestClient, then as `uvicorn --workers 2`,
+over httpx.
 
 The worker-kill claim is proven on the stored items: after a worker is SIGKILLed between two turns, the
 conversation holds every message sent, once each, in order, each answered, and nothing else.
@@ -25,6 +26,7 @@ from course_helpers.services import redis_server
 from course_helpers.workers import WorkersFailed, start_workers
 
 SECRET = secrets.token_urlsafe(32)
+TIMEOUT = 30  # seconds: a worker's first turn loads the offline model's word vectors, slow on a busy CI machine
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +146,8 @@ def test_a_body_past_the_limit_is_a_413_declared_or_chunked_and_stores_nothing(c
                           headers={**key("big"), "Content-Type": "application/json"})
     for response in (declared, chunked):
         assert response.status_code == 413
-        assert response.json()["detail"] == f"The request body is larger than {MAX_BODY_BYTES} bytes: send a shorter message."
+        assert response.json()["detail"] == (f"The request body is larger than {MAX_BODY_BYTES} bytes: "
+                                             "send a shorter message.")
     assert stored(client, "big") == []
 
 
@@ -178,7 +181,8 @@ def test_when_redis_is_down_every_route_is_a_503_in_one_sentence(monkeypatch, fr
 
 def new_connections(url: str, user_id: str) -> httpx.Client:
     """A client that opens a new connection per request, so the kernel may hand each one to either worker."""
-    return httpx.Client(base_url=url, headers=key(user_id), limits=httpx.Limits(max_keepalive_connections=0), timeout=30)
+    return httpx.Client(base_url=url, headers=key(user_id), limits=httpx.Limits(max_keepalive_connections=0),
+                        timeout=TIMEOUT)
 
 
 def gone(processes: list[psutil.Process]) -> bool:
@@ -227,21 +231,21 @@ def served(redis):
 
 def test_turns_of_one_user_sent_at_once_to_both_workers_never_interleave(served):
     async def send_together() -> None:
-        async with httpx.AsyncClient(base_url=served.url, headers=key("both")) as one, \
-                httpx.AsyncClient(base_url=served.url, headers=key("both")) as other:
+        async with httpx.AsyncClient(base_url=served.url, headers=key("both"), timeout=TIMEOUT) as one, \
+                httpx.AsyncClient(base_url=served.url, headers=key("both"), timeout=TIMEOUT) as other:
             answers = await asyncio.gather(*(client.post("/chat", json=turn("both", f"What is {n} + 1?"))
                                              for n in range(6) for client in (one, other)))
         assert all(answer.status_code == 200 for answer in answers)
 
     asyncio.run(send_together())
-    items = httpx.get(f"{served.url}/history/both", headers=key("both")).json()["items"]
+    items = httpx.get(f"{served.url}/history/both", headers=key("both"), timeout=TIMEOUT).json()["items"]
     roles = [item.get("role") for item in items]
     assert len(user_messages(items)) == 12 and roles == ["user", "assistant"] * 12  # each turn whole, one at a time
 
 
 def test_the_stream_over_the_running_server(served):
     with httpx.stream("POST", f"{served.url}/chat/stream", json=turn("stream", "What is 2 + 3?"),
-                      headers=key("stream")) as response:
+                      headers=key("stream"), timeout=TIMEOUT) as response:
         events = sse_events(response.iter_lines())
     assert events[-1][0] == "done" and "5" in events[-1][1]["reply"]
     assert "".join(data for name, data in events if name == "delta") == events[-1][1]["reply"]
@@ -255,8 +259,8 @@ def test_a_load_test_checks_every_users_history(served):
 
 
 def test_the_api_key_and_user_keys_are_never_logged(served):
-    httpx.post(f"{served.url}/chat", json=turn("logs", "Hi"), headers=key("logs"))
-    httpx.post(f"{served.url}/chat", json=turn("logs", "Hi"), headers={"X-API-Key": SECRET})  # the secret itself
+    httpx.post(f"{served.url}/chat", json=turn("logs", "Hi"), headers=key("logs"), timeout=TIMEOUT)
+    httpx.post(f"{served.url}/chat", json=turn("logs", "Hi"), headers={"X-API-Key": SECRET}, timeout=TIMEOUT)
     log = served.log
     assert '"POST /chat HTTP/1.1" 200' in log and '"POST /chat HTTP/1.1" 401' in log  # the requests were logged...
     assert SECRET not in log and user_key("logs", SECRET) not in log  # ...their keys were not

@@ -1,4 +1,5 @@
-"""A bounded load test of the chat service: simulated users over loopback, turns per second, p50/p99, every history checked."""
+"""A bounded load test of the chat service: simulated users over loopback; turns per second, p50 and p99 latency,
+and every user's history checked afterwards."""
 
 from __future__ import annotations
 

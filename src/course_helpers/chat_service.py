@@ -149,7 +149,8 @@ async def one_turn_at_a_time(request: Request, user_id: str) -> AsyncIterator[Re
     redis = request.app.state.redis
     lock = redis.lock(f"chat:turn:{user_id}", timeout=TURN_LOCK_SECONDS, blocking_timeout=TURN_WAIT_SECONDS)
     if not await lock.acquire():
-        raise HTTPException(409, "Another turn of this conversation is still running: send this one once it is answered.")
+        raise HTTPException(409, "Another turn of this conversation is still running: "
+                                 "send this one once it is answered.")
     try:
         yield RedisSession(user_id, redis_client=redis)
     finally:

@@ -266,6 +266,12 @@ def test_the_api_key_and_user_keys_are_never_logged(served):
     assert SECRET not in log and user_key("logs", SECRET) not in log  # ...their keys were not
 
 
+def test_only_a_worker_of_this_uvicorn_can_be_killed(served):
+    with pytest.raises(ValueError, match="is not one of this uvicorn's workers; pick one from .pids()"):
+        served.kill(os.getpid())
+    assert len(served.pids()) == 2
+
+
 def test_workers_that_cannot_start_say_why(redis):
     with pytest.raises(WorkersFailed, match="Set CHAT_API_KEY before starting the chat service"):
         with start_workers(APP, {"CHAT_REDIS_URL": redis.url, "CHAT_API_KEY": ""}, workers=1):

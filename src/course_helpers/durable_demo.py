@@ -218,7 +218,7 @@ class Worker:
         _running.add(self)
 
     def _output(self) -> list[str]:
-        return self.log.read_text(errors="replace")[self._log_start:].splitlines()
+        return self.log.read_bytes()[self._log_start:].decode(errors="replace").splitlines()
 
     def wait_ready(self, timeout: float = 60) -> Worker:
         """Wait until DBOS has launched in the worker; one that exits first raises `WorkerFailed` with its last line."""

@@ -39,13 +39,18 @@ HOTEL_SECONDS = 0.5  # the hotel's booking service is slow: the window in which 
 _LEDGER_SQL = """CREATE TABLE IF NOT EXISTS ledger (
     id bigserial PRIMARY KEY, workflow_id text, pid int NOT NULL, worker text NOT NULL, what text NOT NULL,
     started_at timestamptz NOT NULL DEFAULT clock_timestamp(), finished_at timestamptz)"""
-_db_url = ""  # the worker's database, set by main()
+_db_url = ""  # the worker's database, set by serve()
+
+
+def connect(*, autocommit: bool = False) -> Any:
+    """A connection to the worker's own database (`async with await connect() as connection:`)."""
+    return psycopg.AsyncConnection.connect(_db_url, autocommit=autocommit)
 
 
 @asynccontextmanager
-async def _recorded(what: str) -> AsyncIterator[None]:
+async def recorded(what: str) -> AsyncIterator[None]:
     """Write a ledger row when `what` starts and stamp it when it finishes; a killed call keeps no finish."""
-    async with await psycopg.AsyncConnection.connect(_db_url, autocommit=True) as connection:
+    async with await connect(autocommit=True) as connection:
         row = await (await connection.execute(
             "INSERT INTO ledger (workflow_id, pid, worker, what) VALUES (%s, %s, %s, %s) RETURNING id",
             (DBOS.workflow_id, os.getpid(), DBOS.executor_id, what))).fetchone()
@@ -57,7 +62,7 @@ async def _recorded(what: str) -> AsyncIterator[None]:
 @DBOS.step()
 async def book_flight(city: str) -> str:
     """Book a flight to a city."""
-    async with _recorded("book_flight"):
+    async with recorded("book_flight"):
         return f"Flight to {city} booked."
 
 
@@ -65,7 +70,7 @@ async def book_flight(city: str) -> str:
 @DBOS.step()
 async def book_hotel(city: str) -> str:
     """Book a hotel room in a city."""
-    async with _recorded("book_hotel"):
+    async with recorded("book_hotel"):
         await asyncio.sleep(HOTEL_SECONDS)
         return f"Hotel in {city} booked."
 
@@ -77,7 +82,7 @@ class _LedgerModel(Model):
         self.inner = inner
 
     async def get_response(self, *args: Any, **kwargs: Any) -> Any:
-        async with _recorded("model call"):
+        async with recorded("model call"):
             return await self.inner.get_response(*args, **kwargs)
 
     def stream_response(self, *args: Any, **kwargs: Any) -> Any:
@@ -106,13 +111,12 @@ async def nightly_digest(scheduled_at: datetime, context: Any) -> None:
 
 @DBOS.step()
 async def _write_digest(tick: str) -> None:
-    async with _recorded(f"digest {tick}"):
+    async with recorded(f"digest {tick}"):
         pass
 
 
 def main(argv: list[str] | None = None) -> None:
     """Launch DBOS as one worker and serve until SIGTERM or SIGINT, or until the process that started it exits."""
-    global _db_url
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", required=True, help="the PostgreSQL URL of DBOS's system database")
     parser.add_argument("--worker", required=True, help="the executor id; a restart with the same id recovers")
@@ -121,15 +125,23 @@ def main(argv: list[str] | None = None) -> None:
 
     # DBOSRunner swaps in its own model provider, so the agent carries the course's model itself.
     travel_agent.model = _LedgerModel(setup().model)
-    _db_url, parent, stop = args.db, os.getppid(), threading.Event()
+    serve(APP_NAME, args.db, args.worker,
+          lambda: DBOS.register_queue(QUEUE, worker_concurrency=1, global_concurrency=2, polling_interval_sec=0.05))
+
+
+def serve(app_name: str, db_url: str, worker: str, queues: Callable[[], object]) -> None:
+    """Launch DBOS as worker `worker` of `app_name` on `db_url`, register its `queues`, and serve until SIGTERM or
+    SIGINT, or until the process that started it exits. Notebook 27's triage worker is served the same way."""
+    global _db_url
+    _db_url, parent, stop = db_url, os.getppid(), threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     try:
-        DBOS(config={"name": APP_NAME, "system_database_url": args.db, "executor_id": args.worker,
+        DBOS(config={"name": app_name, "system_database_url": db_url, "executor_id": worker,
                      "log_level": "WARNING", "scheduler_polling_interval_sec": 0.2,
                      "notification_listener_polling_interval_sec": 0.1})
         DBOS.launch()
-        DBOS.register_queue(QUEUE, worker_concurrency=1, global_concurrency=2, polling_interval_sec=0.05)
+        queues()
     except Exception as error:
         print(f"DBOS could not launch: {_cause(error)}", flush=True)
         raise SystemExit(1) from None
@@ -206,13 +218,15 @@ class WorkerFailed(CourseError):
 class Worker:
     """A worker process running this module, its output in `log`; a context manager that stops it."""
 
+    MODULE = "course_helpers.durable_demo"  # what the process runs: `python -m MODULE --db URL --worker NAME`
+
     def __init__(self, db_url: str, name: str, log_dir: str | Path) -> None:
         self.name = name
         self.log = Path(log_dir) / f"{name}.log"
         with self.log.open("a") as log:
             self._log_start = log.tell()
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "course_helpers.durable_demo", "--db", db_url, "--worker", name],
+                [sys.executable, "-m", self.MODULE, "--db", db_url, "--worker", name],
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         self.pid = self.process.pid
         _running.add(self)

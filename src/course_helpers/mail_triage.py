@@ -11,16 +11,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import signal
-import subprocess
-import sys
-import threading
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-import psycopg
 from agents import Agent, Runner
 from dbos import DBOS
 from pydantic import BaseModel, Field
@@ -80,7 +73,7 @@ async def triage_message(user_id: str, email_id: int) -> str:
 
 @DBOS.step()
 async def _untriaged() -> list[tuple[str, int]]:
-    async with await psycopg.AsyncConnection.connect(durable_demo._db_url) as connection:
+    async with await durable_demo.connect() as connection:
         rows = await (await connection.execute(
             "SELECT m.user_id, m.email_id FROM mail m LEFT JOIN triage t USING (user_id, email_id) "
             "WHERE t.email_id IS NULL ORDER BY m.user_id, m.email_id")).fetchall()
@@ -89,7 +82,7 @@ async def _untriaged() -> list[tuple[str, int]]:
 
 @DBOS.step()
 async def _email_text(user_id: str, email_id: int) -> str:
-    async with await psycopg.AsyncConnection.connect(durable_demo._db_url) as connection:
+    async with await durable_demo.connect() as connection:
         row = await (await connection.execute("SELECT email FROM mail WHERE user_id = %s AND email_id = %s",
                                               (user_id, email_id))).fetchone()
     return Email.model_validate(row[0]).as_text()
@@ -98,7 +91,7 @@ async def _email_text(user_id: str, email_id: int) -> str:
 @DBOS.step()
 async def _run_agent(what: str, text: str) -> Any:
     """One agent run ("triage" or "draft") as one step, with a ledger row: a checkpointed run is not made again."""
-    async with durable_demo._recorded(what):
+    async with durable_demo.recorded(what):
         await asyncio.sleep(MODEL_SECONDS)
         output = (await Runner.run(_AGENTS[what], text)).final_output
     return output.model_dump() if isinstance(output, BaseModel) else str(output)
@@ -107,14 +100,14 @@ async def _run_agent(what: str, text: str) -> Any:
 @DBOS.step()
 async def _save_triage(user_id: str, email_id: int, category: str, reason: str) -> None:
     # The primary key (user_id, email_id) is the idempotency key: a step re-run after a crash writes nothing new.
-    async with await psycopg.AsyncConnection.connect(durable_demo._db_url, autocommit=True) as connection:
+    async with await durable_demo.connect(autocommit=True) as connection:
         await connection.execute("INSERT INTO triage (user_id, email_id, category, reason) VALUES (%s, %s, %s, %s) "
                                  "ON CONFLICT DO NOTHING", (user_id, email_id, category, reason))
 
 
 @DBOS.step()
 async def _save_draft(user_id: str, email_id: int, body: str) -> None:
-    async with await psycopg.AsyncConnection.connect(durable_demo._db_url, autocommit=True) as connection:
+    async with await durable_demo.connect(autocommit=True) as connection:
         await connection.execute("INSERT INTO replies (user_id, email_id, body, source) VALUES (%s, %s, %s, 'triage') "
                                  "ON CONFLICT (user_id, email_id) WHERE source = 'triage' DO NOTHING",
                                  (user_id, email_id, body))
@@ -129,40 +122,14 @@ def main(argv: list[str] | None = None) -> None:
     from course_helpers import setup
 
     setup()
-    durable_demo._db_url, parent, stop = args.db, os.getppid(), threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
-    try:
-        DBOS(config={"name": APP_NAME, "system_database_url": args.db, "executor_id": args.worker,
-                     "log_level": "WARNING", "scheduler_polling_interval_sec": 0.2,
-                     "notification_listener_polling_interval_sec": 0.1})
-        DBOS.launch()
-        DBOS.register_queue(QUEUE, worker_concurrency=CONCURRENCY, polling_interval_sec=0.05)
-    except Exception as error:
-        print(f"DBOS could not launch: {durable_demo._cause(error)}", flush=True)
-        raise SystemExit(1) from None
-    print("ready", flush=True)
-    while not stop.wait(0.5) and os.getppid() == parent:
-        pass
-    DBOS.destroy()
-    sys.stdout.flush()
-    os._exit(0)  # DBOS is shut down; the interpreter's own teardown would take another second and do nothing
+    durable_demo.serve(APP_NAME, args.db, args.worker,
+                       lambda: DBOS.register_queue(QUEUE, worker_concurrency=CONCURRENCY, polling_interval_sec=0.05))
 
 
 class TriageWorker(durable_demo.Worker):
-    """Notebook 26's worker process, running this module: `wait_ready()`, `pid`, `stop()`, a context manager."""
+    """A triage worker process, running this module: `wait_ready()`, `pid`, `stop()`, a context manager."""
 
-    def __init__(self, db_url: str, name: str, log_dir: str | Path) -> None:
-        self.name = name
-        self.log = Path(log_dir) / f"{name}.log"
-        with self.log.open("a") as log:
-            self._log_start = log.tell()
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "course_helpers.mail_triage", "--db", db_url, "--worker", name],
-                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        self.pid = self.process.pid
-        durable_demo._running.add(self)
-
+    MODULE = "course_helpers.mail_triage"
 
 if __name__ == "__main__":
     main()

@@ -11,6 +11,8 @@ import json
 import os
 import re
 import secrets
+import subprocess
+import sys
 
 import httpx
 import psutil
@@ -270,6 +272,24 @@ def test_only_a_worker_of_this_uvicorn_can_be_killed(served):
     with pytest.raises(ValueError, match="is not one of this uvicorn's workers; pick one from .pids()"):
         served.kill(os.getpid())
     assert len(served.pids()) == 2
+
+
+_ORPHAN = """
+import sys
+from course_helpers.workers import start_workers
+workers = start_workers(sys.argv[1], {"CHAT_REDIS_URL": sys.argv[2], "CHAT_API_KEY": sys.argv[3]}, workers=1)
+print(workers.supervisor.pid, flush=True)
+sys.stdin.read()  # until killed
+"""
+
+
+def test_workers_whose_starter_is_killed_stop_too(redis):
+    starter = subprocess.Popen([sys.executable, "-c", _ORPHAN, APP, redis.url, SECRET], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True)
+    supervisor = psutil.Process(int(starter.stdout.readline()))
+    starter.kill()  # a kernel killed without stopping its workers
+    starter.wait()
+    assert supervisor.wait(timeout=30) is not None or not supervisor.is_running()
 
 
 def test_workers_that_cannot_start_say_why(redis):

@@ -159,7 +159,7 @@ def _setpriv() -> str | None:
     return setpriv if "--pdeathsig" in done.stdout else None
 
 
-def _tied(command: list[str], stop_signal: int) -> list[str]:
+def tied(command: list[str], stop_signal: int) -> list[str]:
     """`command` under `setpriv --pdeathsig`, so the server gets its stop signal if this process dies (a killed
     kernel) before stopping it; only from the main thread, since Linux sends it when the starting *thread* ends."""
     setpriv = _setpriv() if threading.current_thread() is threading.main_thread() else None
@@ -172,7 +172,7 @@ def _start(title: str, command: Callable[[int], list[str]], log: Path, ready: st
     for attempt in range(3):
         chosen = port or _free_port()
         with open(log, "w") as out:
-            process = subprocess.Popen(_tied(command(chosen), stop_signal), stdout=out, stderr=subprocess.STDOUT,
+            process = subprocess.Popen(tied(command(chosen), stop_signal), stdout=out, stderr=subprocess.STDOUT,
                                        stdin=subprocess.DEVNULL, start_new_session=True, **popen)
         deadline = time.monotonic() + _START_SECONDS
         while process.poll() is None and time.monotonic() < deadline:

@@ -20,6 +20,7 @@ from pathlib import Path
 import psutil
 
 from course_helpers.errors import CourseError
+from course_helpers.services import tied
 
 HOST = "127.0.0.1"
 _START_SECONDS = 60.0  # each worker imports the SDK: a second or two when idle, over ten on a busy CI machine
@@ -150,7 +151,9 @@ def start_workers(app: str, env: Mapping[str, str], workers: int = 2) -> Workers
     """Start `uvicorn app --workers N` on a free port of 127.0.0.1 with `env` added to the environment; returns
     at once, so other work can go on while the workers import the app (`with` or `wait_until_ready` waits)."""
     folder = tempfile.TemporaryDirectory(prefix="course-uvicorn-")
-    command = [sys.executable, "-m", "uvicorn", app, "--host", HOST, "--port", "0", "--workers", str(workers)]
+    # Tied to this process like the course's other servers: a killed kernel takes its workers down too.
+    command = tied([sys.executable, "-m", "uvicorn", app, "--host", HOST, "--port", "0", "--workers", str(workers)],
+                   signal.SIGTERM)
     with open(Path(folder.name) / "uvicorn.log", "w") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                    env={**os.environ, **env}, start_new_session=True)

@@ -278,6 +278,7 @@ _ORPHAN = """
 import sys
 from course_helpers.workers import start_workers
 workers = start_workers(sys.argv[1], {"CHAT_REDIS_URL": sys.argv[2], "CHAT_API_KEY": sys.argv[3]}, workers=1)
+workers.wait_until_ready(1)  # serving, as a notebook's workers are when its kernel dies (and setpriv has tied them)
 print(workers.supervisor.pid, flush=True)
 sys.stdin.read()  # until killed
 """

@@ -101,7 +101,10 @@ class Workers:
         if self._final_log is not None:
             return
         _running.discard(self)
-        workers = [psutil.Process(pid) for pid in self.pids()]
+        try:  # every process of uvicorn's (workers, multiprocessing's helpers), so none outlives stop()
+            tree = self.supervisor.children(recursive=True)
+        except psutil.NoSuchProcess:
+            tree = []
         if self._process.poll() is None:
             self._process.terminate()
             try:
@@ -113,7 +116,7 @@ class Workers:
         except (ProcessLookupError, PermissionError):
             pass
         self._process.wait()
-        psutil.wait_procs(workers, timeout=_STOP_SECONDS)
+        psutil.wait_procs(tree, timeout=_STOP_SECONDS)
         self._final_log = self.log
         self._folder.cleanup()
 

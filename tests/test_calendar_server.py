@@ -5,7 +5,7 @@ import importlib
 import sys
 
 import pytest
-from mcp import Client
+from mcp import Client, MCPError
 
 from course_helpers.mcp_servers import calendar as calendar_module
 from course_helpers.mcp_servers import launch
@@ -68,6 +68,16 @@ def test_over_http_two_clients_share_one_process_bookings():
                 return text(await second.call_tool("check_calendar", {"day": "Tuesday"}))
 
     assert asyncio.run(scenario()) == "Tuesday: 11:00-12:00 with Priya."
+
+
+def test_over_http_an_oversized_request_gets_one_sentence_and_the_server_keeps_serving():
+    async def scenario():
+        async with launch.http_server(CALENDAR) as url, Client(url) as client:
+            with pytest.raises(MCPError, match=r"over this server's 4 MiB limit: send a day and an hour"):
+                await client.call_tool("check_calendar", {"day": "x" * 5_000_000})
+            return text(await client.call_tool("check_calendar", {"day": "Tuesday"}))
+
+    assert "Tuesday" in asyncio.run(scenario())
 
 
 def test_over_stdio_an_sdk_agent_server_lists_the_tools():

@@ -7,12 +7,13 @@ sees the same bookings, and a new process starts from the same week again.
 
 from __future__ import annotations
 
-import argparse
 from typing import Annotated
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
+
+from course_helpers.mcp_servers.serving import serve
 
 WEEK = {"Monday": ["09:00-12:00 stock count"], "Tuesday": [], "Wednesday": ["10:00-11:00 call with Marco"],
         "Thursday": ["09:00-13:00 shop shift"], "Friday": ["15:00-16:00 staff meeting"]}
@@ -63,15 +64,7 @@ def book_slot(day: Annotated[str, _DAY],
 
 def main(argv: list[str] | None = None) -> None:
     """Serve the calendar over stdio, or over streamable HTTP on 127.0.0.1 with --http PORT."""
-    parser = argparse.ArgumentParser(prog="python -m course_helpers.mcp_servers.calendar", description=__doc__)
-    parser.add_argument("--http", type=int, metavar="PORT", help="serve streamable HTTP on 127.0.0.1:PORT/mcp")
-    port = parser.parse_args(argv).http
-    if port is None:
-        calendar.run()  # stdio
-    else:
-        import uvicorn
-
-        uvicorn.run(calendar.streamable_http_app(host="127.0.0.1"), host="127.0.0.1", port=port, log_level="warning")
+    serve(calendar, "course_helpers.mcp_servers.calendar", __doc__, "send a day and an hour, not a document", argv)
 
 
 if __name__ == "__main__":

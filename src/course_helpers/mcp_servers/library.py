@@ -6,7 +6,6 @@ stdin and stdout) or add `--http PORT` to serve streamable HTTP at http://127.0.
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 from collections import Counter
@@ -19,6 +18,7 @@ from mcp.types import CallToolResult, TextContent
 from mcp.types.jsonrpc import INVALID_PARAMS
 from pydantic import Field
 
+from course_helpers.mcp_servers.serving import serve
 from course_helpers.paths import data_dir
 
 # Words that say nothing about which book is meant ("books by Mary Shelley" searches for "mary shelley").
@@ -190,44 +190,10 @@ def _argument_problem(name: str, kind: str, arguments: dict, expected: dict, req
 library.middleware.append(_check_arguments)  # after _count_requests, so refused calls are counted too
 
 
-_MAX_BODY = 4 * 1024 * 1024  # the SDK's own limit for a streamable HTTP request body
-
-
-def _refuse_oversized(app):
-    """ASGI wrapper: a request body over the limit gets a JSON-RPC error the client shows, not a bare HTTP 413.
-
-    The SDK answers 413 with plain text, which its client reports only as "Server returned an error response".
-    """
-
-    async def limited(scope, receive, send):
-        length = dict(scope.get("headers") or []).get(b"content-length", b"")
-        if scope["type"] == "http" and length.isdigit() and int(length) > _MAX_BODY:
-            message = (f"The request is {int(length) / 2**20:.1f} MiB, over this server's {_MAX_BODY // 2**20} MiB "
-                       "limit: send shorter arguments, such as a book's name or a few search words.")
-            body = json.dumps({"jsonrpc": "2.0", "id": None, "error": {"code": INVALID_PARAMS, "message": message}})
-            while (await receive()).get("more_body"):  # read the body to its end (discarding it), as clients expect
-                pass
-            headers = [(b"content-type", b"application/json")]
-            await send({"type": "http.response.start", "status": 413, "headers": headers})
-            await send({"type": "http.response.body", "body": body.encode()})
-            return
-        await app(scope, receive, send)
-
-    return limited
-
-
 def main(argv: list[str] | None = None) -> None:
     """Serve the library over stdio, or over streamable HTTP on 127.0.0.1 with --http PORT."""
-    parser = argparse.ArgumentParser(prog="python -m course_helpers.mcp_servers.library", description=__doc__)
-    parser.add_argument("--http", type=int, metavar="PORT", help="serve streamable HTTP on 127.0.0.1:PORT/mcp")
-    port = parser.parse_args(argv).http
-    if port is None:
-        library.run()  # stdio
-    else:
-        import uvicorn  # the SDK's own HTTP server, as library.run("streamable-http") uses it
-
-        app = library.streamable_http_app(host="127.0.0.1", max_request_body_size=_MAX_BODY)
-        uvicorn.run(_refuse_oversized(app), host="127.0.0.1", port=port, log_level="warning")
+    serve(library, "course_helpers.mcp_servers.library", __doc__,
+          "send shorter arguments, such as a book's name or a few search words", argv)
 
 
 if __name__ == "__main__":
